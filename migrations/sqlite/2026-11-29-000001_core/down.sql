@@ -1,0 +1,13 @@
+DROP TABLE setup_tokens;
+DROP TABLE audit_events;
+DROP TABLE signing_keys;
+DROP TABLE client_roles;
+DROP TABLE client_resources;
+DROP TABLE client_redirect_uris;
+DROP TABLE clients;
+DROP TABLE role_permissions;
+DROP TABLE permissions;
+DROP TABLE api_resources;
+DROP TABLE user_roles;
+DROP TABLE roles;
+DROP TABLE users;

@@ -1,0 +1,62 @@
+use crate::crypto::password::PasswordHasher;
+use crate::db::{self, DbConnection, users::UserRow};
+use crate::secret::Secret;
+
+use super::{AccountError, error::duplicate_as, names};
+
+#[derive(Debug, Default, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub roles: Vec<String>,
+}
+
+/// A user with a validated username and, when given, an argon2id hash.
+/// Hash first (slow, no connection held), then call `insert_user`.
+pub fn prepare_user(
+    new: &NewUser,
+    password: Option<&Secret<String>>,
+    hasher: &PasswordHasher,
+    now: i64,
+) -> Result<UserRow, AccountError> {
+    let username = names::username(&new.username)?;
+    let email = new.email.as_deref().map(names::email).transpose()?;
+    let password_hash = password
+        .map(|p| hasher.hash(p))
+        .transpose()
+        .map_err(|e| AccountError::Invalid(e.to_string()))?;
+    Ok(UserRow {
+        id: db::new_id(),
+        username,
+        email,
+        email_verified: new.email_verified,
+        name: new.name.clone().filter(|n| !n.trim().is_empty()),
+        password_hash,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Inserts the user and grants the roles; call inside a transaction so a
+/// bad role leaves no half-made user behind.
+pub fn insert_user(
+    conn: &mut DbConnection,
+    row: &UserRow,
+    roles: &[String],
+) -> Result<(), AccountError> {
+    db::users::insert(conn, row).map_err(duplicate_as(format!("user {:?}", row.username)))?;
+    for role in roles {
+        let role_row = db::roles::find_by_name(conn, role)?
+            .ok_or_else(|| AccountError::NotFound(format!("role {role:?}")))?;
+        db::roles::grant_to_user(conn, &role_row.id, &row.id)?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, username: &str) -> Result<UserRow, AccountError> {
+    db::users::find_by_username(conn, username)?
+        .ok_or_else(|| AccountError::NotFound(format!("user {username:?}")))
+}

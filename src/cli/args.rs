@@ -1,0 +1,217 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::crypto::SigningAlgorithm;
+use crate::oauth::GrantType;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "An OAuth 2.0 / OpenID Connect identity provider"
+)]
+pub struct Cli {
+    /// A TOML file layered over the built-in defaults.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// postgres://… or sqlite://PATH (overrides the configuration).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the provider (the default when no command is given).
+    Serve {
+        /// Address to listen on, such as 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// The issuer URL, byte for byte (no trailing slash).
+        #[arg(long, value_name = "URL")]
+        issuer: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// People who sign in.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Roles, and who holds them.
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// APIs (token audiences).
+    #[command(subcommand)]
+    Api(ApiCommand),
+    /// Permissions on an API.
+    #[command(subcommand)]
+    Permission(PermissionCommand),
+    /// Applications that ask for tokens.
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Serve {
+            listen: None,
+            issuer: None,
+        }
+    }
+}
+
+impl Command {
+    pub fn listen_override(&self) -> Option<String> {
+        match self {
+            Command::Serve { listen, .. } => listen.clone(),
+            _ => None,
+        }
+    }
+
+    pub fn issuer_override(&self) -> Option<String> {
+        match self {
+            Command::Serve { issuer, .. } => issuer.clone(),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys with their algorithm and state.
+    List,
+    /// Create a new signing key. It is published at once and starts signing
+    /// after the JWKS cache lifetime, when the previous key retires.
+    Rotate {
+        /// Only this algorithm (RS256, ES256 or EdDSA); default: all.
+        #[arg(long, value_name = "ALG")]
+        alg: Option<SigningAlgorithm>,
+        /// Sign with the new key at once (for a leaked key).
+        #[arg(long)]
+        now: bool,
+    },
+    /// Stop a key signing now; it stays published until its tokens expire.
+    Retire { kid: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Add(UserAddArgs),
+    /// Set a user's password, read from standard input.
+    SetPassword {
+        username: String,
+        /// Read the password from standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    pub username: String,
+    #[arg(long, value_name = "E")]
+    pub email: Option<String>,
+    /// Mark the email address as verified.
+    #[arg(long)]
+    pub email_verified: bool,
+    #[arg(long, value_name = "N")]
+    pub name: Option<String>,
+    /// Grant a role (repeatable), such as `admin`.
+    #[arg(long = "role", value_name = "R")]
+    pub roles: Vec<String>,
+    /// Read the password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Create a role.
+    Add {
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Give a role to a user.
+    Grant { role: String, username: String },
+    /// Let a role use a permission on an API.
+    Allow {
+        role: String,
+        api: String,
+        permission: String,
+    },
+    /// List roles with their permissions.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiCommand {
+    /// Register an API; its identifier becomes the token `aud`.
+    Add {
+        identifier: String,
+        #[arg(long, value_name = "N")]
+        name: Option<String>,
+    },
+    /// List APIs with their permissions.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PermissionCommand {
+    /// Add a permission to an API.
+    Add { api: String, permission: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client. Confidential clients get a secret, printed once.
+    Add(ClientAddArgs),
+    /// List clients.
+    List,
+    /// Give a role to a client (its service account).
+    GrantRole { client_id: String, role: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ClientAddArgs {
+    pub client_id: String,
+    /// Allowed redirect URI, matched exactly (repeatable).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uris: Vec<String>,
+    #[arg(long, value_name = "N")]
+    pub name: Option<String>,
+    /// A public client (browser or native app): no secret, PKCE required.
+    #[arg(long)]
+    pub public: bool,
+    /// Allowed grant (repeatable); default authorization_code.
+    #[arg(long = "grant", value_name = "GRANT")]
+    pub grants: Vec<GrantType>,
+    /// Allowed scope (repeatable); default: all the standard OIDC scopes.
+    #[arg(long = "scope", value_name = "S")]
+    pub scopes: Vec<String>,
+    /// API the client may ask tokens for (repeatable); the first is the default audience.
+    #[arg(long = "resource", value_name = "API")]
+    pub resources: Vec<String>,
+    /// Allowed post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// First-party client: no consent page.
+    #[arg(long)]
+    pub skip_consent: bool,
+    /// ID token algorithm for this client (RS256, ES256 or EdDSA).
+    #[arg(long, value_name = "ALG")]
+    pub id_token_alg: Option<SigningAlgorithm>,
+    /// OIDC back-channel logout URI.
+    #[arg(long, value_name = "URI")]
+    pub backchannel_logout_uri: Option<String>,
+    /// Read the secret from standard input instead of generating one.
+    #[arg(long)]
+    pub secret_stdin: bool,
+}

@@ -1,0 +1,71 @@
+use std::sync::Arc;
+
+use super::{CliError, args::KeysCommand};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::{SigningAlgorithm, describe_keys};
+use crate::db;
+use crate::startup::{build_state, key_policy};
+
+pub fn run(
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    command: KeysCommand,
+) -> Result<(), CliError> {
+    let policy = key_policy(&settings);
+    let state = build_state(settings, clock.clone())?;
+    let now = clock.now();
+    match command {
+        KeysCommand::List => {
+            let rows = state.db.run_blocking(db::signing_keys::list)?;
+            println!(
+                "{:<45} {:<6} {:<8} {:>12} {:>12} {:>12}",
+                "KID", "ALG", "STATE", "CREATED", "SIGNS_FROM", "RETIRED"
+            );
+            for key in describe_keys(&rows, now, policy) {
+                println!(
+                    "{:<45} {:<6} {:<8} {:>12} {:>12} {:>12}",
+                    key.kid,
+                    key.alg,
+                    key.state,
+                    key.created_at,
+                    key.activates_at,
+                    key.retired_at
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        KeysCommand::Rotate {
+            alg,
+            now: immediately,
+        } => {
+            let algs: Vec<SigningAlgorithm> = match alg {
+                Some(alg) => vec![alg],
+                None => SigningAlgorithm::ALL.to_vec(),
+            };
+            for alg in algs {
+                let keys = state.keys.clone();
+                let kid = state
+                    .db
+                    .transaction_blocking(|conn| Ok(keys.rotate(conn, alg, now, immediately)))??;
+                let when = if immediately {
+                    "now".to_owned()
+                } else {
+                    format!("at {}", now + policy.publish_ahead_secs)
+                };
+                println!("{alg}: new key {kid} (published now, signs {when})");
+            }
+        }
+        KeysCommand::Retire { kid } => {
+            let keys = state.keys.clone();
+            state
+                .db
+                .transaction_blocking(|conn| Ok(keys.retire(conn, &kid, now)))??;
+            println!(
+                "retired {kid}: it no longer signs and stays published until its tokens expire"
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,459 @@
+//! Typed settings, layered: built-in `config/default.toml` → optional file →
+//! environment. Validated once at start; the result is plain data passed to
+//! whoever needs it (never a global).
+
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::crypto::SigningAlgorithm;
+use crate::secret::Secret;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Short environment names for the settings an operator sets most often.
+const ENV_ALIASES: &[(&str, &str)] = &[
+    ("GATEHOUSE_DATABASE_URL", "database.url"),
+    ("GATEHOUSE_ISSUER", "server.issuer"),
+    ("GATEHOUSE_LISTEN", "server.listen"),
+    ("GATEHOUSE_METRICS_LISTEN", "server.metrics_listen"),
+    ("GATEHOUSE_DATA_DIR", "data_dir"),
+    ("GATEHOUSE_MASTER_KEY", "master_key"),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub master_key: Secret<String>,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub tokens: TokenSettings,
+    pub keys: KeySettings,
+    pub sessions: SessionSettings,
+    pub login: LoginSettings,
+    pub passwords: PasswordSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub issuer: String,
+    pub listen: String,
+    pub metrics_listen: String,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: Secret<String>,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    pub access_token_ttl_secs: i64,
+    pub id_token_ttl_secs: i64,
+    pub authorization_code_ttl_secs: i64,
+    pub access_token_alg: SigningAlgorithm,
+    pub id_token_alg: SigningAlgorithm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    pub jwks_max_age_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    pub idle_timeout_secs: i64,
+    pub absolute_timeout_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSettings {
+    pub account_failures_before_delay: i64,
+    pub ip_failures_before_delay: i64,
+    pub base_delay_secs: i64,
+    pub max_delay_secs: i64,
+    pub failure_window_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+/// A configuration problem, worded for the operator: it names the setting.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(message: impl Into<String>) -> ConfigError {
+    ConfigError(message.into())
+}
+
+/// Where the database lives, decided by the URL scheme and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Url::parse(url).map_err(|e| err(format!("database.url is not a valid URL: {e}")))?;
+            Ok(Self::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(err("database.url: sqlite:// needs a file path"));
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(err(
+                "database.url must start with postgres://, postgresql:// or sqlite://",
+            ))
+        }
+    }
+}
+
+/// Values that command-line flags set; they win over files and environment.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub issuer: Option<String>,
+}
+
+impl Settings {
+    /// Loads defaults, then `file`, then the process environment, then `overrides`.
+    pub fn load(
+        file: Option<&std::path::Path>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        Self::load_from(file, &env, overrides)
+    }
+
+    pub fn load_from(
+        file: Option<&std::path::Path>,
+        env: &BTreeMap<String, String>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut merged: toml::Table = DEFAULTS
+            .parse()
+            .map_err(|e| err(format!("built-in defaults: {e}")))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e| err(format!("{}: {e}", path.display())))?;
+            merge_file(&mut merged, table, "", path)?;
+        }
+        apply_environment(&mut merged, env);
+        let mut set = |key: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                set_path(&mut merged, key, toml::Value::String(value.clone()));
+            }
+        };
+        set("database.url", &overrides.database_url);
+        set("server.listen", &overrides.listen);
+        set("server.issuer", &overrides.issuer);
+
+        let settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(merged))
+            .map_err(|e| err(format!("{}: {}", e.path(), e.inner().message())))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        validate_issuer(&self.server.issuer)?;
+        self.server
+            .listen
+            .parse::<SocketAddr>()
+            .map_err(|e| err(format!("server.listen {:?}: {e}", self.server.listen)))?;
+        if !self.server.metrics_listen.is_empty() {
+            self.server
+                .metrics_listen
+                .parse::<SocketAddr>()
+                .map_err(|e| {
+                    err(format!(
+                        "server.metrics_listen {:?}: {e}",
+                        self.server.metrics_listen
+                    ))
+                })?;
+        }
+        self.database_url()?;
+        if self.database.pool_size == 0 {
+            return Err(err("database.pool_size must be at least 1"));
+        }
+        if !self.master_key.expose().is_empty() {
+            crate::crypto::MasterKey::from_base64(self.master_key.expose())
+                .map_err(|e| err(format!("master_key: {e}")))?;
+        }
+        let positive = [
+            (
+                "tokens.access_token_ttl_secs",
+                self.tokens.access_token_ttl_secs,
+            ),
+            ("tokens.id_token_ttl_secs", self.tokens.id_token_ttl_secs),
+            (
+                "tokens.authorization_code_ttl_secs",
+                self.tokens.authorization_code_ttl_secs,
+            ),
+            (
+                "sessions.idle_timeout_secs",
+                self.sessions.idle_timeout_secs,
+            ),
+            (
+                "sessions.absolute_timeout_secs",
+                self.sessions.absolute_timeout_secs,
+            ),
+            ("login.base_delay_secs", self.login.base_delay_secs),
+            ("login.failure_window_secs", self.login.failure_window_secs),
+        ];
+        for (name, value) in positive {
+            if value <= 0 {
+                return Err(err(format!("{name} must be positive")));
+            }
+        }
+        crate::crypto::password::params(&self.passwords)
+            .map_err(|e| err(format!("passwords: {e}")))?;
+        if self.log.format == LogFormat::Pretty && self.log.level.trim().is_empty() {
+            return Err(err("log.level must not be empty"));
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> Result<DatabaseUrl, ConfigError> {
+        let url = self.database.url.expose();
+        if url.is_empty() {
+            Ok(DatabaseUrl::Sqlite(self.data_dir.join("gatehouse.db")))
+        } else {
+            DatabaseUrl::parse(url)
+        }
+    }
+
+    /// The issuer without any trailing slash (validation forbids one).
+    pub fn issuer(&self) -> &str {
+        &self.server.issuer
+    }
+}
+
+fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let url = Url::parse(issuer).map_err(|e| err(format!("server.issuer {issuer:?}: {e}")))?;
+    if issuer.ends_with('/') {
+        return Err(err(format!(
+            "server.issuer {issuer:?} must not end with '/': it is compared byte for byte"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(err("server.issuer must not have a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(err("server.issuer must not carry credentials"));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(&url) => Ok(()),
+        "http" => Err(err(format!(
+            "server.issuer {issuer:?}: http is allowed only for a loopback host; use https"
+        ))),
+        other => Err(err(format!("server.issuer: unsupported scheme {other:?}"))),
+    }
+}
+
+/// True for `localhost`, 127.0.0.0/8 and `[::1]`.
+pub fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// File keys must already exist in the defaults: a typo is an error, not a
+/// silently ignored setting.
+fn merge_file(
+    base: &mut toml::Table,
+    overlay: toml::Table,
+    prefix: &str,
+    path: &std::path::Path,
+) -> Result<(), ConfigError> {
+    for (key, value) in overlay {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(overlay_inner)) => {
+                merge_file(inner, overlay_inner, &full, path)?;
+            }
+            (Some(toml::Value::Table(_)), _) => {
+                return Err(err(format!("{}: `{full}` must be a table", path.display())));
+            }
+            (Some(slot), value) => *slot = value,
+            (None, _) => {
+                return Err(err(format!("{}: unknown setting `{full}`", path.display())));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Environment overrides. Unknown `GATEHOUSE_*` names are ignored: the
+/// environment is shared with other programs (and the test suite's own
+/// variables), so it must not be able to stop the server.
+fn apply_environment(table: &mut toml::Table, env: &BTreeMap<String, String>) {
+    for (name, path) in ENV_ALIASES {
+        if let Some(value) = env.get(*name) {
+            set_known_path(table, path, value);
+        }
+    }
+    for (name, value) in env {
+        if let Some(rest) = name.strip_prefix("GATEHOUSE__") {
+            let path = rest.to_ascii_lowercase().replace("__", ".");
+            set_known_path(table, &path, value);
+        }
+    }
+}
+
+fn set_known_path(table: &mut toml::Table, path: &str, raw: &str) {
+    let Some(existing) = lookup(table, path) else {
+        return;
+    };
+    let value = match existing {
+        toml::Value::Integer(_) => raw
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .unwrap_or_else(|_| toml::Value::String(raw.to_owned())),
+        toml::Value::Boolean(_) => raw
+            .parse::<bool>()
+            .map(toml::Value::Boolean)
+            .unwrap_or_else(|_| toml::Value::String(raw.to_owned())),
+        _ => toml::Value::String(raw.to_owned()),
+    };
+    set_path(table, path, value);
+}
+
+fn lookup<'a>(table: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
+    let mut parts = path.split('.');
+    let mut current = table.get(parts.next()?)?;
+    for part in parts {
+        current = current.as_table()?.get(part)?;
+    }
+    Some(current)
+}
+
+fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let Some(last) = parts.pop() else { return };
+    let mut current = table;
+    for part in parts {
+        let Some(toml::Value::Table(next)) = current.get_mut(part) else {
+            return;
+        };
+        current = next;
+    }
+    current.insert(last.to_owned(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load_from(None, &env, &Overrides::default())
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.issuer(), "http://127.0.0.1:8080");
+        assert_eq!(
+            settings.database_url().unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("./data/gatehouse.db"))
+        );
+    }
+
+    #[test]
+    fn environment_overrides_and_unknown_names_are_ignored() {
+        let settings = load(&[
+            ("GATEHOUSE_ISSUER", "https://id.example.com"),
+            ("GATEHOUSE__TOKENS__ACCESS_TOKEN_TTL_SECS", "42"),
+            ("GATEHOUSE__NOPE__NOTHING", "1"),
+            ("GATEHOUSE_TEST_POSTGRES_URL", "postgres://x"),
+        ])
+        .unwrap();
+        assert_eq!(settings.issuer(), "https://id.example.com");
+        assert_eq!(settings.tokens.access_token_ttl_secs, 42);
+    }
+
+    #[test]
+    fn http_issuer_needs_loopback_and_no_trailing_slash() {
+        assert!(load(&[("GATEHOUSE_ISSUER", "http://id.example.com")]).is_err());
+        assert!(load(&[("GATEHOUSE_ISSUER", "https://id.example.com/")]).is_err());
+        assert!(load(&[("GATEHOUSE_ISSUER", "http://localhost:9000")]).is_ok());
+        assert!(load(&[("GATEHOUSE_ISSUER", "http://[::1]:9000/base")]).is_ok());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let e = load(&[("GATEHOUSE_DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert!(e.to_string().contains("database.url"), "{e}");
+        let e = load(&[("GATEHOUSE__TOKENS__ACCESS_TOKEN_TTL_SECS", "soon")]).unwrap_err();
+        assert!(e.to_string().contains("access_token_ttl_secs"), "{e}");
+        let e = load(&[("GATEHOUSE_LISTEN", "nowhere")]).unwrap_err();
+        assert!(e.to_string().contains("server.listen"), "{e}");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "[server]\nlisten_address = \"x\"\n").unwrap();
+        let e =
+            Settings::load_from(Some(&path), &BTreeMap::new(), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("server.listen_address"), "{e}");
+    }
+}

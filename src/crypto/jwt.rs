@@ -1,0 +1,47 @@
+//! Verifying JWTs that this issuer signed (userinfo, `id_token_hint`, the
+//! admin API). Signing lives on `SigningKey`.
+
+use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
+use serde::de::DeserializeOwned;
+
+use super::KeyStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    #[error("malformed token")]
+    Malformed,
+    #[error("token signed by an unknown key")]
+    UnknownKey,
+    #[error("unexpected token type")]
+    WrongType,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+}
+
+/// Checks signature, `typ`, algorithm (the key's own, never the header's
+/// choice), `iss`, and whatever else `validation` asks for.
+pub fn verify<T: DeserializeOwned>(
+    token: &str,
+    keys: &KeyStore,
+    expected_typ: &str,
+    mut validation: Validation,
+) -> Result<T, JwtError> {
+    let header = decode_header(token).map_err(|_| JwtError::Malformed)?;
+    let typ_matches = header
+        .typ
+        .as_deref()
+        .is_some_and(|typ| typ.eq_ignore_ascii_case(expected_typ));
+    if !typ_matches {
+        return Err(JwtError::WrongType);
+    }
+    let kid = header.kid.ok_or(JwtError::UnknownKey)?;
+    let key = keys.published_key(&kid).ok_or(JwtError::UnknownKey)?;
+    if header.alg != key.alg().to_jsonwebtoken() {
+        return Err(JwtError::Invalid("algorithm does not match the key".into()));
+    }
+    validation.algorithms = vec![key.alg().to_jsonwebtoken()];
+    let decoding_key: &DecodingKey = key.decoding_key();
+    decode::<T>(token, decoding_key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| JwtError::Invalid(e.to_string()))
+}

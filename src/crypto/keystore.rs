@@ -1,0 +1,292 @@
+//! The signing keys: created on first start, sealed at rest, loaded once,
+//! published in the JWKS before they sign and after they stop.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
+use serde_json::{Value, json};
+
+use super::{
+    MasterKey, MasterKeyError, SigningAlgorithm, SigningKey,
+    signing_key::{KeyError, generate_pkcs8},
+};
+use crate::db::{self, DbConnection, DbError, signing_keys::SigningKeyRow};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyStoreError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("cannot decrypt signing key {kid}: {source}")]
+    Decrypt { kid: String, source: MasterKeyError },
+    #[error("unknown algorithm {0:?} in the signing_keys table")]
+    UnknownAlgorithm(String),
+    #[error("no signing key with kid {0}")]
+    NoSuchKey(String),
+}
+
+/// How long keys are published around their signing life.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyPolicy {
+    /// A new key is published this long before it signs (the JWKS cache
+    /// max-age), so every resource server has seen it first.
+    pub publish_ahead_secs: i64,
+    /// A retired key stays published this long (the longest token lifetime).
+    pub retain_after_retire_secs: i64,
+}
+
+/// A key as an operator sees it (`keys list`, the admin pages).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublishedKey {
+    pub kid: String,
+    pub alg: SigningAlgorithm,
+    pub state: &'static str,
+    pub created_at: i64,
+    pub activates_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+#[derive(Default)]
+struct KeySet {
+    signing: HashMap<SigningAlgorithm, Arc<SigningKey>>,
+    published: HashMap<String, Arc<SigningKey>>,
+    jwks: Arc<String>,
+}
+
+pub struct KeyStore {
+    master: MasterKey,
+    policy: KeyPolicy,
+    current: RwLock<Arc<KeySet>>,
+}
+
+impl std::fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStore").finish_non_exhaustive()
+    }
+}
+
+impl KeyStore {
+    /// Loads every key, creating one per algorithm that has none able to
+    /// sign. A key that will not decrypt (wrong master key) is an error,
+    /// never a reason to make a new one.
+    pub fn load(
+        conn: &mut DbConnection,
+        master: MasterKey,
+        policy: KeyPolicy,
+        now: i64,
+    ) -> Result<Self, KeyStoreError> {
+        let store = Self {
+            master,
+            policy,
+            current: RwLock::new(Arc::default()),
+        };
+        store.refresh(conn, now)?;
+        let missing: Vec<_> = SigningAlgorithm::ALL
+            .into_iter()
+            .filter(|alg| store.signer(*alg).is_none())
+            .collect();
+        if !missing.is_empty() {
+            for alg in missing {
+                store.create_key(conn, alg, now, now)?;
+            }
+            store.refresh(conn, now)?;
+        }
+        Ok(store)
+    }
+
+    /// Re-reads the table (other nodes and the CLI rotate keys) and applies
+    /// the time-based transitions. Keys already parsed are reused.
+    pub fn refresh(&self, conn: &mut DbConnection, now: i64) -> Result<(), KeyStoreError> {
+        let rows = db::signing_keys::list(conn)?;
+        let previous = self.snapshot();
+        let mut next = KeySet::default();
+        let mut newest_active: HashMap<SigningAlgorithm, i64> = HashMap::new();
+        for row in rows {
+            if !is_published(&row, now, self.policy) {
+                continue;
+            }
+            let alg: SigningAlgorithm = row
+                .alg
+                .parse()
+                .map_err(|_| KeyStoreError::UnknownAlgorithm(row.alg.clone()))?;
+            let key = match previous.published.get(&row.kid) {
+                Some(key) => key.clone(),
+                None => Arc::new(self.unseal(&row, alg)?),
+            };
+            if is_signing(&row, now)
+                && newest_active
+                    .get(&alg)
+                    .is_none_or(|t| row.activates_at >= *t)
+            {
+                newest_active.insert(alg, row.activates_at);
+                next.signing.insert(alg, key.clone());
+            }
+            next.published.insert(row.kid.clone(), key);
+        }
+        next.jwks = Arc::new(render_jwks(&next.published));
+        if let Ok(mut current) = self.current.write() {
+            *current = Arc::new(next);
+        }
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Arc<KeySet> {
+        match self.current.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn unseal(
+        &self,
+        row: &SigningKeyRow,
+        alg: SigningAlgorithm,
+    ) -> Result<SigningKey, KeyStoreError> {
+        let pkcs8 = self
+            .master
+            .open(&row.kid, &row.private_key)
+            .map_err(|source| KeyStoreError::Decrypt {
+                kid: row.kid.clone(),
+                source,
+            })?;
+        Ok(SigningKey::from_pkcs8(alg, &pkcs8)?)
+    }
+
+    fn create_key(
+        &self,
+        conn: &mut DbConnection,
+        alg: SigningAlgorithm,
+        now: i64,
+        activates_at: i64,
+    ) -> Result<String, KeyStoreError> {
+        let pkcs8 = generate_pkcs8(alg)?;
+        let key = SigningKey::from_pkcs8(alg, &pkcs8)?;
+        let kid = key.kid().to_owned();
+        db::signing_keys::insert(
+            conn,
+            &SigningKeyRow {
+                kid: kid.clone(),
+                alg: alg.as_str().to_owned(),
+                private_key: self.master.seal(&kid, &pkcs8),
+                created_at: now,
+                activates_at,
+                retired_at: None,
+            },
+        )?;
+        tracing::info!(target: "audit", kid = %kid, alg = %alg, activates_at, "signing key created");
+        Ok(kid)
+    }
+
+    /// Creates a new key for `alg`. It is published at once and signs after
+    /// `publish_ahead_secs` (or at once with `immediately`), when the
+    /// previous key of that algorithm retires.
+    pub fn rotate(
+        &self,
+        conn: &mut DbConnection,
+        alg: SigningAlgorithm,
+        now: i64,
+        immediately: bool,
+    ) -> Result<String, KeyStoreError> {
+        let activates_at = if immediately {
+            now
+        } else {
+            now + self.policy.publish_ahead_secs
+        };
+        let kid = self.create_key(conn, alg, now, activates_at)?;
+        db::signing_keys::retire_others(conn, alg.as_str(), &kid, activates_at)?;
+        self.refresh(conn, now)?;
+        Ok(kid)
+    }
+
+    /// Stops a key signing now (a leaked key). If it was the only key of its
+    /// algorithm a replacement is created first, so signing never stops.
+    pub fn retire(
+        &self,
+        conn: &mut DbConnection,
+        kid: &str,
+        now: i64,
+    ) -> Result<(), KeyStoreError> {
+        let rows = db::signing_keys::list(conn)?;
+        let row = rows
+            .iter()
+            .find(|r| r.kid == kid)
+            .ok_or_else(|| KeyStoreError::NoSuchKey(kid.to_owned()))?;
+        let alg: SigningAlgorithm = row
+            .alg
+            .parse()
+            .map_err(|_| KeyStoreError::UnknownAlgorithm(row.alg.clone()))?;
+        let has_other_signer = rows
+            .iter()
+            .any(|r| r.kid != kid && r.alg == row.alg && r.retired_at.is_none());
+        if !has_other_signer {
+            self.create_key(conn, alg, now, now)?;
+        }
+        db::signing_keys::retire(conn, kid, now)?;
+        self.refresh(conn, now)
+    }
+
+    pub fn signer(&self, alg: SigningAlgorithm) -> Option<Arc<SigningKey>> {
+        self.snapshot().signing.get(&alg).cloned()
+    }
+
+    pub fn published_key(&self, kid: &str) -> Option<Arc<SigningKey>> {
+        self.snapshot().published.get(kid).cloned()
+    }
+
+    /// The JWKS document, rendered once per change.
+    pub fn jwks_json(&self) -> Arc<String> {
+        self.snapshot().jwks.clone()
+    }
+
+    pub fn policy(&self) -> KeyPolicy {
+        self.policy
+    }
+}
+
+fn is_published(row: &SigningKeyRow, now: i64, policy: KeyPolicy) -> bool {
+    row.retired_at
+        .is_none_or(|retired| retired + policy.retain_after_retire_secs > now)
+}
+
+fn is_signing(row: &SigningKeyRow, now: i64) -> bool {
+    row.activates_at <= now && row.retired_at.is_none_or(|retired| retired > now)
+}
+
+fn render_jwks(published: &HashMap<String, Arc<SigningKey>>) -> String {
+    let mut keys: Vec<&Arc<SigningKey>> = published.values().collect();
+    keys.sort_by(|a, b| (a.alg(), a.kid()).cmp(&(b.alg(), b.kid())));
+    let keys: Vec<Value> = keys
+        .into_iter()
+        .map(|key| Value::Object(key.public_jwk().clone()))
+        .collect();
+    json!({ "keys": keys }).to_string()
+}
+
+/// Every stored key with its state at `now`, for operators.
+pub fn describe(rows: &[SigningKeyRow], now: i64, policy: KeyPolicy) -> Vec<PublishedKey> {
+    rows.iter()
+        .filter_map(|row| {
+            let alg = row.alg.parse().ok()?;
+            let state = if is_signing(row, now) {
+                "active"
+            } else if row.activates_at > now {
+                "pending"
+            } else if is_published(row, now, policy) {
+                "retired"
+            } else {
+                "expired"
+            };
+            Some(PublishedKey {
+                kid: row.kid.clone(),
+                alg,
+                state,
+                created_at: row.created_at,
+                activates_at: row.activates_at,
+                retired_at: row.retired_at,
+            })
+        })
+        .collect()
+}

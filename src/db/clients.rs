@@ -1,0 +1,116 @@
+use diesel::prelude::*;
+
+use super::schema::{
+    api_resources, client_redirect_uris, client_resources, client_roles, clients, roles,
+};
+use super::{DbConnection, DbError};
+
+pub const REDIRECT: &str = "redirect";
+pub const POST_LOGOUT: &str = "post_logout";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+pub struct ClientRow {
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: Option<String>,
+    pub is_public: bool,
+    pub grant_types: String,
+    pub scopes: String,
+    pub skip_consent: bool,
+    pub id_token_alg: Option<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A client with everything registered for it.
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub row: ClientRow,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// API identifiers in registration order; the first is the default audience.
+    pub resources: Vec<String>,
+    pub roles: Vec<String>,
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    row: &ClientRow,
+    redirect_uris: &[String],
+    post_logout_uris: &[String],
+    resource_api_ids: &[String],
+) -> Result<(), DbError> {
+    diesel::insert_into(clients::table)
+        .values(row)
+        .execute(conn)?;
+    for (kind, uris) in [(REDIRECT, redirect_uris), (POST_LOGOUT, post_logout_uris)] {
+        for uri in uris {
+            diesel::insert_into(client_redirect_uris::table)
+                .values((
+                    client_redirect_uris::client_id.eq(&row.client_id),
+                    client_redirect_uris::kind.eq(kind),
+                    client_redirect_uris::uri.eq(uri),
+                ))
+                .execute(conn)?;
+        }
+    }
+    for (position, api_id) in resource_api_ids.iter().enumerate() {
+        let position =
+            i32::try_from(position).map_err(|_| DbError::Corrupt("too many resources".into()))?;
+        diesel::insert_into(client_resources::table)
+            .values((
+                client_resources::client_id.eq(&row.client_id),
+                client_resources::api_id.eq(api_id),
+                client_resources::position.eq(position),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, client_id: &str) -> Result<Option<ClientRecord>, DbError> {
+    let Some(row) = clients::table
+        .find(client_id)
+        .select(ClientRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let uris: Vec<(String, String)> = client_redirect_uris::table
+        .filter(client_redirect_uris::client_id.eq(client_id))
+        .select((client_redirect_uris::kind, client_redirect_uris::uri))
+        .order(client_redirect_uris::uri.asc())
+        .load(conn)?;
+    let (redirect, post_logout): (Vec<_>, Vec<_>) =
+        uris.into_iter().partition(|(kind, _)| kind == REDIRECT);
+    let resources = client_resources::table
+        .inner_join(api_resources::table)
+        .filter(client_resources::client_id.eq(client_id))
+        .order(client_resources::position.asc())
+        .select(api_resources::identifier)
+        .load(conn)?;
+    let roles = client_roles::table
+        .inner_join(roles::table)
+        .filter(client_roles::client_id.eq(client_id))
+        .select(roles::name)
+        .order(roles::name.asc())
+        .load(conn)?;
+    Ok(Some(ClientRecord {
+        row,
+        redirect_uris: redirect.into_iter().map(|(_, uri)| uri).collect(),
+        post_logout_redirect_uris: post_logout.into_iter().map(|(_, uri)| uri).collect(),
+        resources,
+        roles,
+    }))
+}
+
+pub fn list(conn: &mut DbConnection) -> Result<Vec<ClientRow>, DbError> {
+    Ok(clients::table
+        .select(ClientRow::as_select())
+        .order(clients::client_id.asc())
+        .load(conn)?)
+}

@@ -1,0 +1,34 @@
+//! The only module that speaks diesel, and the only one that knows there are
+//! two backends. Everything outside sees `Db`, `DbConnection` and the row
+//! types and functions of the repository files.
+
+mod connection;
+mod error;
+mod migrations;
+mod pool;
+pub mod schema;
+
+pub mod apis;
+pub mod audit;
+pub mod clients;
+pub mod roles;
+pub mod setup_tokens;
+pub mod signing_keys;
+pub mod users;
+
+pub use connection::DbConnection;
+pub use error::DbError;
+pub use migrations::run_migrations;
+pub use pool::{Backend, Db};
+
+/// A fresh random id for a new row.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A trivial round trip, for readiness checks.
+pub fn ping(conn: &mut DbConnection) -> Result<(), DbError> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}

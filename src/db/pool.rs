@@ -1,0 +1,162 @@
+//! Our own r2d2 manager: the URL scheme alone picks the backend. (diesel's
+//! `establish` on a `MultiConnection` tries each backend in turn, so a
+//! mistyped Postgres URL would quietly become a SQLite file.)
+
+use std::time::Duration;
+
+use diesel::{Connection, RunQueryDsl, pg::PgConnection, sqlite::SqliteConnection};
+
+use super::{DbConnection, DbError};
+use crate::config::DatabaseUrl;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(String);
+
+struct Manager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgres)
+                .map_err(|e| ConnectError(format!("cannot connect to PostgreSQL: {e}"))),
+            DatabaseUrl::Sqlite(path) => {
+                let path_str = path.to_str().ok_or_else(|| {
+                    ConnectError(format!("SQLite path is not UTF-8: {}", path.display()))
+                })?;
+                let mut conn = SqliteConnection::establish(path_str).map_err(|e| {
+                    ConnectError(format!("cannot open SQLite database {path_str}: {e}"))
+                })?;
+                // WAL lets readers run beside the writer; the busy timeout
+                // queues writers instead of failing them; SQLite leaves
+                // foreign keys off unless asked, per connection.
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA busy_timeout = 5000",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA synchronous = NORMAL",
+                ] {
+                    diesel::sql_query(pragma)
+                        .execute(&mut conn)
+                        .map_err(|e| ConnectError(format!("{pragma}: {e}")))?;
+                }
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// A pool handle, cheap to clone. Every query runs on the blocking thread
+/// pool so no async worker ever waits on the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Db {
+    /// Opens the pool, failing at once (with the reason) if the database
+    /// cannot be reached.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Result<Self, DbError> {
+        let backend = match url {
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        DbError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+                    })?;
+                }
+                Backend::Sqlite
+            }
+        };
+        let manager = Manager { url: url.clone() };
+        // Try once by hand so the caller gets the real reason rather than
+        // r2d2's generic timeout.
+        r2d2::ManageConnection::connect(&manager).map_err(|e| DbError::Unavailable(e.0))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(timeout)
+            .error_handler(Box::new(r2d2::LoggingErrorHandler))
+            .build(manager)?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `work` on a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `work` in a transaction.
+    pub async fn transaction<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn: &mut DbConnection| conn.transaction(work))
+            .await
+    }
+
+    /// For the command line, which has no async workers to protect.
+    pub fn run_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut conn = self.pool.get()?;
+        work(&mut conn)
+    }
+
+    pub fn transaction_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut conn = self.pool.get()?;
+        let conn: &mut DbConnection = &mut conn;
+        conn.transaction(work)
+    }
+}

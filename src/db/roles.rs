@@ -1,0 +1,114 @@
+use diesel::prelude::*;
+
+use super::schema::{
+    api_resources, client_roles, permissions, role_permissions, roles, user_roles,
+};
+use super::{DbConnection, DbError};
+
+/// The built-in role that holds every `gatehouse-admin` permission.
+pub const ADMIN_ROLE: &str = "admin";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = roles)]
+pub struct RoleRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub built_in: bool,
+    pub created_at: i64,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &RoleRow) -> Result<(), DbError> {
+    diesel::insert_into(roles::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<RoleRow>, DbError> {
+    Ok(roles::table
+        .filter(roles::name.eq(name))
+        .select(RoleRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConnection) -> Result<Vec<RoleRow>, DbError> {
+    Ok(roles::table
+        .select(RoleRow::as_select())
+        .order(roles::name.asc())
+        .load(conn)?)
+}
+
+/// Grants are idempotent: granting twice is not an error.
+pub fn grant_to_user(conn: &mut DbConnection, role_id: &str, user_id: &str) -> Result<(), DbError> {
+    let exists: i64 = user_roles::table
+        .filter(user_roles::role_id.eq(role_id))
+        .filter(user_roles::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(user_roles::table)
+            .values((
+                user_roles::role_id.eq(role_id),
+                user_roles::user_id.eq(user_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn grant_to_client(
+    conn: &mut DbConnection,
+    role_id: &str,
+    client_id: &str,
+) -> Result<(), DbError> {
+    let exists: i64 = client_roles::table
+        .filter(client_roles::role_id.eq(role_id))
+        .filter(client_roles::client_id.eq(client_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(client_roles::table)
+            .values((
+                client_roles::role_id.eq(role_id),
+                client_roles::client_id.eq(client_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn allow_permission(
+    conn: &mut DbConnection,
+    role_id: &str,
+    permission_id: &str,
+) -> Result<(), DbError> {
+    let exists: i64 = role_permissions::table
+        .filter(role_permissions::role_id.eq(role_id))
+        .filter(role_permissions::permission_id.eq(permission_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(role_permissions::table)
+            .values((
+                role_permissions::role_id.eq(role_id),
+                role_permissions::permission_id.eq(permission_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// `(api identifier, permission)` pairs the role grants.
+pub fn permissions_of(
+    conn: &mut DbConnection,
+    role_id: &str,
+) -> Result<Vec<(String, String)>, DbError> {
+    Ok(role_permissions::table
+        .inner_join(permissions::table.inner_join(api_resources::table))
+        .filter(role_permissions::role_id.eq(role_id))
+        .select((api_resources::identifier, permissions::name))
+        .order((api_resources::identifier.asc(), permissions::name.asc()))
+        .load(conn)?)
+}

@@ -1,0 +1,158 @@
+// The tables, written by hand to match both migration sets (a test compares
+// the two dialects' columns).
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        email -> Nullable<Text>,
+        email_verified -> Bool,
+        name -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    roles (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        built_in -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role_id) {
+        user_id -> Text,
+        role_id -> Text,
+    }
+}
+
+diesel::table! {
+    api_resources (id) {
+        id -> Text,
+        identifier -> Text,
+        name -> Text,
+        built_in -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    permissions (id) {
+        id -> Text,
+        api_id -> Text,
+        name -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    role_permissions (role_id, permission_id) {
+        role_id -> Text,
+        permission_id -> Text,
+    }
+}
+
+diesel::table! {
+    clients (client_id) {
+        client_id -> Text,
+        name -> Text,
+        secret_hash -> Nullable<Text>,
+        is_public -> Bool,
+        grant_types -> Text,
+        scopes -> Text,
+        skip_consent -> Bool,
+        id_token_alg -> Nullable<Text>,
+        backchannel_logout_uri -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    client_redirect_uris (client_id, kind, uri) {
+        client_id -> Text,
+        kind -> Text,
+        uri -> Text,
+    }
+}
+
+diesel::table! {
+    client_resources (client_id, api_id) {
+        client_id -> Text,
+        api_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    client_roles (client_id, role_id) {
+        client_id -> Text,
+        role_id -> Text,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        private_key -> Binary,
+        created_at -> BigInt,
+        activates_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> BigInt,
+        kind -> Text,
+        actor -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    setup_tokens (token_hash) {
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(user_roles -> roles (role_id));
+diesel::joinable!(permissions -> api_resources (api_id));
+diesel::joinable!(role_permissions -> roles (role_id));
+diesel::joinable!(role_permissions -> permissions (permission_id));
+diesel::joinable!(client_redirect_uris -> clients (client_id));
+diesel::joinable!(client_resources -> clients (client_id));
+diesel::joinable!(client_resources -> api_resources (api_id));
+diesel::joinable!(client_roles -> clients (client_id));
+diesel::joinable!(client_roles -> roles (role_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    roles,
+    user_roles,
+    api_resources,
+    permissions,
+    role_permissions,
+    clients,
+    client_redirect_uris,
+    client_resources,
+    client_roles,
+    signing_keys,
+    audit_events,
+    setup_tokens,
+);

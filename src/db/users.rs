@@ -1,0 +1,97 @@
+use diesel::prelude::*;
+
+use super::schema::{roles, user_roles, users};
+use super::{DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), DbError> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_by_username(
+    conn: &mut DbConnection,
+    username: &str,
+) -> Result<Option<UserRow>, DbError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, DbError> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Users in username order, starting after `after` (keyset pagination).
+pub fn list(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, DbError> {
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .order(users::username.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(users::username.gt(after.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    let updated = diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn role_names(conn: &mut DbConnection, user_id: &str) -> Result<Vec<String>, DbError> {
+    Ok(user_roles::table
+        .inner_join(roles::table)
+        .filter(user_roles::user_id.eq(user_id))
+        .select(roles::name)
+        .order(roles::name.asc())
+        .load(conn)?)
+}
+
+/// Whether any enabled user holds the built-in `admin` role.
+pub fn any_admin_exists(conn: &mut DbConnection) -> Result<bool, DbError> {
+    let count: i64 = user_roles::table
+        .inner_join(roles::table)
+        .inner_join(users::table)
+        .filter(roles::name.eq(super::roles::ADMIN_ROLE))
+        .filter(users::disabled.eq(false))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}

@@ -1,0 +1,94 @@
+//! Application errors → responses, in one place. Internal faults are logged
+//! once with their cause chain and answered opaquely.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use askama::Template;
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("service unavailable")]
+    Unavailable(#[source] DbError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AppError::Internal(Box::new(error))
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(_) => AppError::Unavailable(error),
+            DbError::NotFound => AppError::NotFound,
+            other => AppError::internal(other),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+/// Renders the HTML error page with `status`.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let body = ErrorPage { title, message }
+        .render()
+        .unwrap_or_else(|_| format!("{title}: {message}"));
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn log_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            AppError::BadRequest(message) => error_page(status, "Bad request", message),
+            AppError::Forbidden(message) => error_page(status, "Forbidden", message),
+            AppError::NotFound => error_page(status, "Not found", "There is nothing here."),
+            AppError::Unavailable(_) | AppError::Internal(_) => {
+                tracing::error!(error = %log_chain(self), "request failed");
+                error_page(
+                    status,
+                    "Something went wrong",
+                    "The server could not complete the request. Please try again later.",
+                )
+            }
+        }
+    }
+}

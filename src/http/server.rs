@@ -1,0 +1,169 @@
+//! The HTTP servers: the public one and the metrics one.
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use actix_web::{App, HttpResponse, HttpServer, dev::Server, middleware::from_fn, web};
+
+use super::{Metrics, health, middleware, routes, ui, wellknown};
+use crate::startup::AppState;
+
+/// How often each node re-reads the signing keys (rotations made by the CLI
+/// or another node, and time-based activation and retirement).
+const KEY_REFRESH: Duration = Duration::from_secs(30);
+
+pub struct RunningServer {
+    server: Server,
+    metrics_server: Option<Server>,
+    port: u16,
+    metrics_port: Option<u16>,
+    state: AppState,
+}
+
+/// The routes, shared by the real server and nothing else (tests drive the
+/// real server over TCP).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        routes::DISCOVERY,
+        web::get().to(wellknown::openid_configuration),
+    )
+    .route(
+        routes::OAUTH_METADATA,
+        web::get().to(wellknown::oauth_authorization_server),
+    )
+    .route(routes::JWKS, web::get().to(wellknown::jwks))
+    .route(routes::HEALTHZ, web::get().to(health::healthz))
+    .route(routes::READYZ, web::get().to(health::readyz))
+    .configure(ui::configure);
+}
+
+/// Binds both listeners and builds the servers; `run` starts them.
+pub fn start(
+    state: AppState,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+) -> std::io::Result<RunningServer> {
+    let port = listener.local_addr()?.port();
+    let metrics = web::Data::new(Metrics::default());
+    let data = web::Data::new(state.clone());
+    let workers = state.settings.server.workers;
+    let app_metrics = metrics.clone();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(app_metrics.clone())
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .wrap(middleware::security_headers())
+            .wrap(from_fn(middleware::observe))
+            .configure(configure)
+            .service(actix_files::Files::new(routes::STATIC, static_dir()))
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(10);
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    let server = server.listen(listener)?.run();
+
+    let (metrics_server, metrics_port) = match metrics_listener {
+        Some(listener) => {
+            let metrics_port = listener.local_addr()?.port();
+            let server = HttpServer::new(move || {
+                App::new()
+                    .app_data(metrics.clone())
+                    .route(routes::METRICS, web::get().to(render_metrics))
+            })
+            .workers(1)
+            .disable_signals()
+            .listen(listener)?
+            .run();
+            (Some(server), Some(metrics_port))
+        }
+        None => (None, None),
+    };
+    Ok(RunningServer {
+        server,
+        metrics_server,
+        port,
+        metrics_port,
+        state,
+    })
+}
+
+/// Static files live beside the crate in development and beside the binary
+/// (`/app/static` in the container) in production.
+fn static_dir() -> std::path::PathBuf {
+    let beside_crate = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    if beside_crate.is_dir() {
+        beside_crate
+    } else {
+        std::path::PathBuf::from("static")
+    }
+}
+
+async fn not_found() -> HttpResponse {
+    super::error::error_page(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "Not found",
+        "There is nothing here.",
+    )
+}
+
+async fn render_metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.render())
+}
+
+impl RunningServer {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
+    pub async fn run(self) -> std::io::Result<()> {
+        let refresher = actix_web::rt::spawn(refresh_keys(self.state.clone()));
+        let metrics_handle = self.metrics_server.as_ref().map(Server::handle);
+        if let Some(metrics_server) = self.metrics_server {
+            actix_web::rt::spawn(metrics_server);
+        }
+        let result = self.server.await;
+        refresher.abort();
+        if let Some(handle) = metrics_handle {
+            handle.stop(true).await;
+        }
+        result
+    }
+}
+
+async fn refresh_keys(state: AppState) {
+    let mut interval = actix_web::rt::time::interval(KEY_REFRESH);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        let keys = Arc::clone(&state.keys);
+        let now = state.clock.now();
+        let result = state.db.run(move |conn| Ok(keys.refresh(conn, now))).await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "signing key refresh failed"),
+            Err(error) => tracing::warn!(%error, "signing key refresh skipped"),
+        }
+    }
+}
+
+/// Runs `make`'s future on a fresh actix system (used by `gatehouse serve`).
+pub fn system_run<F, Fut>(make: F) -> std::io::Result<()>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<()>>,
+{
+    actix_web::rt::System::new().block_on(make())
+}

@@ -1,0 +1,16 @@
+//! Gatehouse: an OAuth 2.0 / OpenID Connect identity provider.
+//!
+//! Dependencies point inward: `http` → `oauth`/`oidc`/`accounts`/`crypto` →
+//! `db`. Only `http` knows actix-web; only `db` knows diesel.
+
+pub mod accounts;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod http;
+pub mod oauth;
+pub mod secret;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,197 @@
+//! The rules for registering a client, shared by the CLI, the admin pages
+//! and the admin API.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use super::{GrantType, RedirectUri, scope::is_valid_scope_token};
+use crate::accounts::AccountError;
+use crate::crypto::{SigningAlgorithm, random};
+use crate::db::{self, DbConnection, clients::ClientRow};
+use crate::secret::Secret;
+
+/// 43 base64url characters carry 256 bits.
+pub const MIN_SECRET_CHARS: usize = 43;
+
+#[derive(Debug, Default, Clone)]
+pub struct ClientSpec {
+    pub client_id: String,
+    pub name: Option<String>,
+    pub public: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Vec<String>,
+    pub resources: Vec<String>,
+    pub skip_consent: bool,
+    pub id_token_alg: Option<SigningAlgorithm>,
+    pub backchannel_logout_uri: Option<String>,
+    /// A secret supplied by the operator; otherwise one is generated.
+    pub secret: Option<Secret<String>>,
+}
+
+/// What registration hands back: the secret in the clear, exactly once.
+#[derive(Debug)]
+pub struct Registered {
+    pub client_id: String,
+    pub secret: Option<Secret<String>>,
+}
+
+/// The stored form of a client secret.
+pub fn secret_hash(secret: &str) -> String {
+    random::token_hash(secret)
+}
+
+/// Checks a presented secret against the stored hash in constant time.
+pub fn secret_matches(presented: &str, stored_hash: &str) -> bool {
+    random::constant_time_eq(secret_hash(presented).as_bytes(), stored_hash.as_bytes())
+}
+
+fn invalid(message: impl Into<String>) -> AccountError {
+    AccountError::Invalid(message.into())
+}
+
+fn validate_client_id(client_id: &str) -> Result<(), AccountError> {
+    let ok = !client_id.is_empty()
+        && client_id.len() <= 128
+        && client_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if !ok {
+        return Err(invalid(format!(
+            "client id {client_id:?} must be 1 to 128 of letters, digits and - _ . :"
+        )));
+    }
+    // A service account's `sub` is its client id and a user's `sub` is a
+    // UUID: keep the two namespaces apart.
+    if uuid::Uuid::parse_str(client_id).is_ok() {
+        return Err(invalid("client ids in UUID form are not allowed"));
+    }
+    Ok(())
+}
+
+fn validate_secret(secret: &str) -> Result<(), AccountError> {
+    let base64url = secret
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if secret.len() < MIN_SECRET_CHARS || !base64url || URL_SAFE_NO_PAD.decode(secret).is_err() {
+        return Err(invalid(format!(
+            "a client secret must be at least {MIN_SECRET_CHARS} base64url characters (256 bits)"
+        )));
+    }
+    Ok(())
+}
+
+/// Validates `spec` and stores the client. Call inside a transaction.
+pub fn register(
+    conn: &mut DbConnection,
+    spec: ClientSpec,
+    now: i64,
+) -> Result<Registered, AccountError> {
+    validate_client_id(&spec.client_id)?;
+    let mut grants = spec.grant_types.clone();
+    if grants.is_empty() {
+        grants.push(GrantType::AuthorizationCode);
+    }
+    grants.sort();
+    grants.dedup();
+    if spec.public && grants.contains(&GrantType::ClientCredentials) {
+        return Err(invalid("public clients cannot use client_credentials"));
+    }
+    let redirect_uris = parse_uris(&spec.redirect_uris)?;
+    if grants.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+        return Err(invalid(
+            "authorization_code clients need at least one --redirect-uri",
+        ));
+    }
+    let post_logout = parse_uris(&spec.post_logout_redirect_uris)?;
+    if let Some(uri) = &spec.backchannel_logout_uri {
+        RedirectUri::parse(uri).map_err(invalid)?;
+    }
+    for scope in &spec.scopes {
+        if !is_valid_scope_token(scope) {
+            return Err(invalid(format!("{scope:?} is not a valid scope")));
+        }
+    }
+    let mut resource_ids = Vec::new();
+    for identifier in &spec.resources {
+        let api = crate::accounts::apis::find(conn, identifier)?;
+        if !resource_ids.contains(&api.id) {
+            resource_ids.push(api.id);
+        }
+    }
+    let secret = match (spec.public, spec.secret) {
+        (true, Some(_)) => return Err(invalid("public clients have no secret")),
+        (true, None) => None,
+        (false, Some(secret)) => {
+            validate_secret(secret.expose())?;
+            Some(secret)
+        }
+        (false, None) => Some(random::new_token()),
+    };
+    let row = ClientRow {
+        client_id: spec.client_id.clone(),
+        name: spec
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| spec.client_id.clone()),
+        secret_hash: secret.as_ref().map(|s| secret_hash(s.expose())),
+        is_public: spec.public,
+        grant_types: grants
+            .iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        scopes: spec.scopes.join(" "),
+        skip_consent: spec.skip_consent,
+        id_token_alg: spec.id_token_alg.map(|a| a.as_str().to_owned()),
+        backchannel_logout_uri: spec.backchannel_logout_uri,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    db::clients::insert(conn, &row, &redirect_uris, &post_logout, &resource_ids).map_err(|e| {
+        match e {
+            db::DbError::Conflict => {
+                AccountError::Duplicate(format!("client {:?}", spec.client_id))
+            }
+            other => AccountError::Db(other),
+        }
+    })?;
+    Ok(Registered {
+        client_id: spec.client_id,
+        secret: if spec.public { None } else { secret },
+    })
+}
+
+fn parse_uris(uris: &[String]) -> Result<Vec<String>, AccountError> {
+    let mut parsed = Vec::new();
+    for uri in uris {
+        let uri = RedirectUri::parse(uri).map_err(invalid)?;
+        if !parsed.contains(&uri.as_str().to_owned()) {
+            parsed.push(uri.as_str().to_owned());
+        }
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_id_rules() {
+        assert!(validate_client_id("my-app").is_ok());
+        assert!(validate_client_id("6f1c1b9e-3f1a-4d6e-9a43-0c2b3e1d4f5a").is_err());
+        assert!(validate_client_id("has space").is_err());
+    }
+
+    #[test]
+    fn secret_rules_and_matching() {
+        assert!(validate_secret("short").is_err());
+        let secret = random::new_token();
+        assert!(validate_secret(secret.expose()).is_ok());
+        let hash = secret_hash(secret.expose());
+        assert!(secret_matches(secret.expose(), &hash));
+        assert!(!secret_matches("nope", &hash));
+    }
+}

@@ -1,0 +1,102 @@
+//! Builds the application from `Settings`: database, migrations, master key,
+//! signing keys, password hasher. The HTTP side lives in `http::server`.
+
+use std::{sync::Arc, time::Duration};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::{KeyPolicy, KeyStore, KeyStoreError, MasterKey, password::PasswordHasher};
+use crate::db::{self, Db, DbError};
+
+/// Everything a request handler or CLI command needs, built once.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub keys: Arc<KeyStore>,
+    pub passwords: Arc<PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("issuer", &self.settings.issuer())
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Database(DbError),
+    #[error("master key: {0}")]
+    MasterKey(#[from] crate::crypto::MasterKeyError),
+    #[error("signing keys: {0}")]
+    Keys(#[from] KeyStoreError),
+    #[error("password hasher: {0}")]
+    Passwords(#[from] crate::crypto::password::PasswordError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<DbError> for StartupError {
+    fn from(error: DbError) -> Self {
+        StartupError::Database(error)
+    }
+}
+
+/// Opens the pool and applies migrations.
+pub fn connect_database(settings: &Settings) -> Result<Db, StartupError> {
+    let url = settings.database_url()?;
+    let db = Db::connect(
+        &url,
+        settings.database.pool_size,
+        Duration::from_secs(settings.database.connect_timeout_secs),
+    )?;
+    let applied = db.run_blocking(db::run_migrations)?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(db)
+}
+
+pub fn master_key(settings: &Settings) -> Result<MasterKey, StartupError> {
+    let configured = settings.master_key.expose();
+    Ok(if configured.is_empty() {
+        MasterKey::load_or_create_file(&settings.data_dir)?
+    } else {
+        MasterKey::from_base64(configured)?
+    })
+}
+
+pub fn key_policy(settings: &Settings) -> KeyPolicy {
+    let tokens = &settings.tokens;
+    KeyPolicy {
+        publish_ahead_secs: i64::try_from(settings.keys.jwks_max_age_secs).unwrap_or(i64::MAX),
+        retain_after_retire_secs: tokens
+            .access_token_ttl_secs
+            .max(tokens.id_token_ttl_secs)
+            .max(tokens.authorization_code_ttl_secs),
+    }
+}
+
+/// Database, keys and hasher, ready to serve or to run a CLI command.
+pub fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState, StartupError> {
+    crate::crypto::install_jwt_provider();
+    let db = connect_database(&settings)?;
+    let master = master_key(&settings)?;
+    let policy = key_policy(&settings);
+    let now = clock.now();
+    let keys = db.run_blocking(|conn| Ok(KeyStore::load(conn, master, policy, now)))??;
+    let passwords = PasswordHasher::new(&settings.passwords)?;
+    Ok(AppState {
+        settings: Arc::new(settings),
+        db,
+        keys: Arc::new(keys),
+        passwords: Arc::new(passwords),
+        clock,
+    })
+}
