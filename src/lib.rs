@@ -4,6 +4,7 @@
 //! `db`. Only `http` knows actix-web; only `db` knows diesel.
 
 pub mod accounts;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -11,6 +12,8 @@ pub mod crypto;
 pub mod db;
 pub mod http;
 pub mod oauth;
+pub mod oidc;
+pub mod routes;
 pub mod secret;
 pub mod startup;
 pub mod telemetry;

@@ -1,10 +1,14 @@
 //! Users, roles, APIs and permissions: the rules, framework-free.
 
 pub mod apis;
+pub mod consent;
 mod error;
+pub mod login;
 pub mod names;
 pub mod roles;
+pub mod sessions;
 pub mod setup;
+pub mod throttle;
 pub mod users;
 
 pub use error::AccountError;

@@ -10,8 +10,14 @@ pub mod schema;
 
 pub mod apis;
 pub mod audit;
+pub mod authorization_codes;
+pub mod authorization_requests;
 pub mod clients;
+pub mod consents;
+pub mod login_failures;
+pub mod revoked_tokens;
 pub mod roles;
+pub mod sessions;
 pub mod setup_tokens;
 pub mod signing_keys;
 pub mod users;

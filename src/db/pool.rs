@@ -31,7 +31,15 @@ impl r2d2::ManageConnection for Manager {
         match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Postgres)
-                .map_err(|e| ConnectError(format!("cannot connect to PostgreSQL: {e}"))),
+                .map_err(|e| {
+                    // libpq's messages span lines; operators get one.
+                    let reason = e
+                        .to_string()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    ConnectError(format!("cannot connect to PostgreSQL: {reason}"))
+                }),
             DatabaseUrl::Sqlite(path) => {
                 let path_str = path.to_str().ok_or_else(|| {
                     ConnectError(format!("SQLite path is not UTF-8: {}", path.display()))
@@ -39,12 +47,13 @@ impl r2d2::ManageConnection for Manager {
                 let mut conn = SqliteConnection::establish(path_str).map_err(|e| {
                     ConnectError(format!("cannot open SQLite database {path_str}: {e}"))
                 })?;
-                // WAL lets readers run beside the writer; the busy timeout
-                // queues writers instead of failing them; SQLite leaves
-                // foreign keys off unless asked, per connection.
+                // The busy timeout queues writers instead of failing them
+                // (first: setting the journal mode can meet a lock held by
+                // another process); WAL lets readers run beside the writer;
+                // SQLite leaves foreign keys off unless asked, per connection.
                 for pragma in [
-                    "PRAGMA journal_mode = WAL",
                     "PRAGMA busy_timeout = 5000",
+                    "PRAGMA journal_mode = WAL",
                     "PRAGMA foreign_keys = ON",
                     "PRAGMA synchronous = NORMAL",
                 ] {
@@ -151,12 +160,26 @@ impl Db {
         work(&mut conn)
     }
 
-    pub fn transaction_blocking<T>(
+    /// Runs `work` in a transaction. `work` answers `Ok(Err(refusal))` when
+    /// a rule says no (a duplicate, an unknown role): that rolls back as
+    /// well, and the refusal is handed back as the inner result.
+    pub fn transaction_blocking<T, E>(
         &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
-    ) -> Result<T, DbError> {
+        work: impl FnOnce(&mut DbConnection) -> Result<Result<T, E>, DbError>,
+    ) -> Result<Result<T, E>, DbError> {
         let mut conn = self.pool.get()?;
         let conn: &mut DbConnection = &mut conn;
-        conn.transaction(work)
+        let mut refusal = None;
+        let outcome = conn.transaction(|conn| match work(conn)? {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                refusal = Some(error);
+                Err(DbError::from(diesel::result::Error::RollbackTransaction))
+            }
+        });
+        match refusal {
+            Some(error) => Ok(Err(error)),
+            None => outcome.map(Ok),
+        }
     }
 }

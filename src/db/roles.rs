@@ -112,3 +112,55 @@ pub fn permissions_of(
         .order((api_resources::identifier.asc(), permissions::name.asc()))
         .load(conn)?)
 }
+
+/// Names of the permissions that `user_id`'s roles grant on the API
+/// `api_identifier`.
+pub fn user_permissions_on(
+    conn: &mut DbConnection,
+    user_id: &str,
+    api_identifier: &str,
+) -> Result<Vec<String>, DbError> {
+    Ok(user_roles::table
+        .inner_join(role_permissions::table.on(role_permissions::role_id.eq(user_roles::role_id)))
+        .inner_join(permissions::table.on(permissions::id.eq(role_permissions::permission_id)))
+        .inner_join(api_resources::table.on(api_resources::id.eq(permissions::api_id)))
+        .filter(user_roles::user_id.eq(user_id))
+        .filter(api_resources::identifier.eq(api_identifier))
+        .select(permissions::name)
+        .distinct()
+        .order(permissions::name.asc())
+        .load(conn)?)
+}
+
+/// Names of the permissions that a client's roles grant on an API.
+pub fn client_permissions_on(
+    conn: &mut DbConnection,
+    client_id: &str,
+    api_identifier: &str,
+) -> Result<Vec<String>, DbError> {
+    Ok(client_roles::table
+        .inner_join(role_permissions::table.on(role_permissions::role_id.eq(client_roles::role_id)))
+        .inner_join(permissions::table.on(permissions::id.eq(role_permissions::permission_id)))
+        .inner_join(api_resources::table.on(api_resources::id.eq(permissions::api_id)))
+        .filter(client_roles::client_id.eq(client_id))
+        .filter(api_resources::identifier.eq(api_identifier))
+        .select(permissions::name)
+        .distinct()
+        .order(permissions::name.asc())
+        .load(conn)?)
+}
+
+/// Whether `name` is a permission on any of the given APIs.
+pub fn is_permission_on_any(
+    conn: &mut DbConnection,
+    name: &str,
+    api_identifiers: &[String],
+) -> Result<bool, DbError> {
+    let count: i64 = permissions::table
+        .inner_join(api_resources::table)
+        .filter(permissions::name.eq(name))
+        .filter(api_resources::identifier.eq_any(api_identifiers))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}

@@ -1,5 +1,5 @@
 //! CSRF protection for forms that are not tied to a server-side request:
-//! a random token in an HttpOnly, SameSite=Strict cookie that the form must
+//! a random token in an HttpOnly, SameSite=Lax cookie that the form must
 //! echo (double submit). A cross-site page can neither read the cookie nor
 //! set it for our origin.
 
@@ -31,7 +31,7 @@ pub fn token(req: &HttpRequest, secure: bool) -> (String, Option<Cookie<'static>
         .path("/")
         .http_only(true)
         .secure(secure)
-        .same_site(SameSite::Strict)
+        .same_site(SameSite::Lax)
         .finish();
     (token, Some(cookie))
 }

@@ -1,12 +1,15 @@
 //! The only actix-web code: routes, extractors, middleware, pages, and the
 //! one place errors become responses.
 
-mod csrf;
-mod error;
+pub(crate) mod csrf;
+pub(crate) mod error;
 mod health;
 mod metrics;
 mod middleware;
-pub mod routes;
+pub(crate) mod oauth;
+mod session_cookie;
+pub use crate::routes;
+
 pub mod server;
 mod ui;
 mod wellknown;

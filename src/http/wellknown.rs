@@ -1,23 +1,9 @@
 //! Discovery (OIDC and RFC 8414) and the JWKS.
 
 use actix_web::{HttpResponse, http::header, web};
-use serde_json::{Value, json};
 
-use super::routes;
-use crate::crypto::SigningAlgorithm;
+use crate::oidc::discovery::metadata;
 use crate::startup::AppState;
-
-/// The provider metadata, built from the issuer and the route constants.
-pub fn metadata(issuer: &str) -> Value {
-    let algs: Vec<&str> = SigningAlgorithm::ALL.iter().map(|a| a.as_str()).collect();
-    json!({
-        "issuer": issuer,
-        "jwks_uri": routes::url(issuer, routes::JWKS),
-        "id_token_signing_alg_values_supported": algs,
-        "subject_types_supported": ["public"],
-        "scopes_supported": crate::oauth::scope::SUPPORTED_SCOPES,
-    })
-}
 
 fn public_json(body: String, max_age: u64) -> HttpResponse {
     HttpResponse::Ok()

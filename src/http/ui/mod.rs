@@ -4,6 +4,8 @@ use actix_web::web;
 
 use super::routes;
 
+mod consent;
+mod login;
 mod setup;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -11,6 +13,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource(routes::SETUP)
             .route(web::get().to(setup::show))
             .route(web::post().to(setup::submit)),
+    )
+    .service(
+        web::resource(routes::LOGIN)
+            .route(web::get().to(login::show))
+            .route(web::post().to(login::submit)),
+    )
+    .service(
+        web::resource(routes::CONSENT)
+            .route(web::get().to(consent::show))
+            .route(web::post().to(consent::submit)),
     );
 }
 

@@ -1,8 +1,14 @@
-//! Route paths, shared by the router and the discovery document.
+//! Route paths: plain constants shared by the router (`http`) and the
+//! discovery document (`oidc::discovery`), so the two cannot disagree.
 
 pub const DISCOVERY: &str = "/.well-known/openid-configuration";
 pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 pub const JWKS: &str = "/jwks.json";
+pub const AUTHORIZE: &str = "/authorize";
+pub const TOKEN: &str = "/token";
+pub const USERINFO: &str = "/userinfo";
+pub const LOGIN: &str = "/login";
+pub const CONSENT: &str = "/consent";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";

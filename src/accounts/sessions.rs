@@ -1,0 +1,86 @@
+//! Browser sessions: a random id in a cookie, its hash in the database,
+//! idle and absolute timeouts, and a separate random `sid` for tokens.
+
+use crate::config::SessionSettings;
+use crate::crypto::random;
+use crate::db::{self, DbConnection, DbError, sessions::SessionRow};
+use crate::secret::Secret;
+
+/// Writes to `last_seen_at` at most this often, so reads stay reads.
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: String,
+    pub sid: String,
+    pub user_id: String,
+    pub auth_time: i64,
+    pub amr: Vec<String>,
+}
+
+impl From<SessionRow> for Session {
+    fn from(row: SessionRow) -> Self {
+        Self {
+            id_hash: row.id_hash,
+            sid: row.sid,
+            user_id: row.user_id,
+            auth_time: row.auth_time,
+            amr: row.amr.split_whitespace().map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// Starts a session; the returned secret goes into the cookie and nowhere
+/// else.
+pub fn start(
+    conn: &mut DbConnection,
+    user_id: &str,
+    amr: &[&str],
+    settings: &SessionSettings,
+    now: i64,
+) -> Result<(Secret<String>, Session), DbError> {
+    let cookie = random::new_token();
+    let row = SessionRow {
+        id_hash: random::token_hash(cookie.expose()),
+        sid: random::new_token().into_inner(),
+        user_id: user_id.to_owned(),
+        auth_time: now,
+        amr: amr.join(" "),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + settings.absolute_timeout_secs,
+        ended_at: None,
+    };
+    db::sessions::insert(conn, &row)?;
+    Ok((cookie, row.into()))
+}
+
+/// The live session for a cookie value: not ended, not past its absolute
+/// or idle timeout, and its user still enabled.
+pub fn current(
+    conn: &mut DbConnection,
+    cookie: &str,
+    settings: &SessionSettings,
+    now: i64,
+) -> Result<Option<Session>, DbError> {
+    let id_hash = random::token_hash(cookie);
+    let Some(row) = db::sessions::find_live(conn, &id_hash, now)? else {
+        return Ok(None);
+    };
+    if row.last_seen_at + settings.idle_timeout_secs <= now {
+        db::sessions::end(conn, &id_hash, now)?;
+        return Ok(None);
+    }
+    let enabled = db::users::find_by_id(conn, &row.user_id)?.is_some_and(|user| !user.disabled);
+    if !enabled {
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= TOUCH_INTERVAL_SECS {
+        db::sessions::touch(conn, &id_hash, now)?;
+    }
+    Ok(Some(row.into()))
+}
+
+pub fn end(conn: &mut DbConnection, id_hash: &str, now: i64) -> Result<(), DbError> {
+    db::sessions::end(conn, id_hash, now)
+}

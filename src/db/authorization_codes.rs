@@ -1,0 +1,72 @@
+use diesel::prelude::*;
+
+use super::schema::authorization_codes;
+use super::{DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = authorization_codes)]
+pub struct AuthorizationCodeRow {
+    pub code_hash: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub redirect_uri_sent: bool,
+    pub scope: String,
+    pub resources: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub auth_time: i64,
+    pub sid: String,
+    pub amr: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub access_token_jti: Option<String>,
+    pub access_token_expires_at: Option<i64>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &AuthorizationCodeRow) -> Result<(), DbError> {
+    diesel::insert_into(authorization_codes::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the code used with one conditional update: of any number of
+/// concurrent redemptions, exactly one sees `true`.
+pub fn mark_used(conn: &mut DbConnection, code_hash: &str, now: i64) -> Result<bool, DbError> {
+    let updated = diesel::update(
+        authorization_codes::table
+            .find(code_hash)
+            .filter(authorization_codes::used_at.is_null()),
+    )
+    .set(authorization_codes::used_at.eq(now))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    code_hash: &str,
+) -> Result<Option<AuthorizationCodeRow>, DbError> {
+    Ok(authorization_codes::table
+        .find(code_hash)
+        .select(AuthorizationCodeRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn record_access_token(
+    conn: &mut DbConnection,
+    code_hash: &str,
+    jti: &str,
+    expires_at: i64,
+) -> Result<(), DbError> {
+    diesel::update(authorization_codes::table.find(code_hash))
+        .set((
+            authorization_codes::access_token_jti.eq(jti),
+            authorization_codes::access_token_expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

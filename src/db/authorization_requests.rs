@@ -1,0 +1,68 @@
+use diesel::prelude::*;
+
+use super::schema::authorization_requests;
+use super::{DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = authorization_requests)]
+pub struct AuthorizationRequestRow {
+    pub id: String,
+    pub browser_binding: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub redirect_uri_sent: bool,
+    pub scope: String,
+    pub resources: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: String,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+    pub user_id: Option<String>,
+    pub session_id_hash: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &AuthorizationRequestRow) -> Result<(), DbError> {
+    diesel::insert_into(authorization_requests::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_live(
+    conn: &mut DbConnection,
+    id: &str,
+    now: i64,
+) -> Result<Option<AuthorizationRequestRow>, DbError> {
+    Ok(authorization_requests::table
+        .find(id)
+        .filter(authorization_requests::expires_at.gt(now))
+        .select(AuthorizationRequestRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records who signed in for this request, and with which session.
+pub fn set_user(
+    conn: &mut DbConnection,
+    id: &str,
+    user_id: &str,
+    session_id_hash: &str,
+) -> Result<(), DbError> {
+    diesel::update(authorization_requests::table.find(id))
+        .set((
+            authorization_requests::user_id.eq(user_id),
+            authorization_requests::session_id_hash.eq(session_id_hash),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes the request; true if this call removed it (so exactly one
+/// concurrent completion wins).
+pub fn take(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
+    Ok(diesel::delete(authorization_requests::table.find(id)).execute(conn)? == 1)
+}

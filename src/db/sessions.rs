@@ -1,0 +1,72 @@
+use diesel::prelude::*;
+
+use super::schema::sessions;
+use super::{DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub sid: String,
+    pub user_id: String,
+    pub auth_time: i64,
+    pub amr: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &SessionRow) -> Result<(), DbError> {
+    diesel::insert_into(sessions::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A session that has not ended and has not hit its absolute expiry.
+pub fn find_live(
+    conn: &mut DbConnection,
+    id_hash: &str,
+    now: i64,
+) -> Result<Option<SessionRow>, DbError> {
+    Ok(sessions::table
+        .find(id_hash)
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn touch(conn: &mut DbConnection, id_hash: &str, now: i64) -> Result<(), DbError> {
+    diesel::update(sessions::table.find(id_hash))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn end(conn: &mut DbConnection, id_hash: &str, now: i64) -> Result<(), DbError> {
+    diesel::update(
+        sessions::table
+            .find(id_hash)
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn end_all_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: i64,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(now))
+    .execute(conn)?)
+}

@@ -1,0 +1,454 @@
+//! The authorization code flow across its pages: `/authorize` → login →
+//! consent → code. The pending request lives in the database; the browser
+//! carries only its id, bound to the browser's CSRF cookie.
+
+use super::{
+    OAuthClient, OAuthError,
+    authorize::{self, AuthorizationRequest, Prompt, Rejection},
+    error::ErrorCode,
+    params::Params,
+    redirect,
+    scope::Scopes,
+};
+use crate::accounts::{
+    consent,
+    sessions::{self, Session},
+};
+use crate::audit::{self, Event};
+use crate::crypto::random;
+use crate::db::{
+    self, DbConnection, DbError, authorization_codes::AuthorizationCodeRow,
+    authorization_requests::AuthorizationRequestRow,
+};
+use crate::startup::AppState;
+
+/// How long a person has to sign in and consent.
+const PENDING_TTL_SECS: i64 = 15 * 60;
+
+/// What the browser should see next.
+#[derive(Debug)]
+pub enum Step {
+    /// To the client: a code or an error.
+    Redirect(String),
+    Login {
+        request_id: String,
+    },
+    Consent {
+        request_id: String,
+    },
+    /// The request cannot continue and nobody can be told safely.
+    Page(String),
+}
+
+/// What the login and consent pages show.
+#[derive(Debug)]
+pub struct PendingView {
+    pub client_name: String,
+    pub scopes: Scopes,
+    pub resources: Vec<String>,
+    pub login_hint: Option<String>,
+}
+
+pub fn load_client(
+    conn: &mut DbConnection,
+    client_id: &str,
+) -> Result<Option<OAuthClient>, DbError> {
+    Ok(db::clients::find(conn, client_id)?.map(OAuthClient::from))
+}
+
+fn expired() -> Step {
+    Step::Page("This sign-in request has expired or was already completed. Go back to the application and start again.".into())
+}
+
+/// `/authorize`: validate, then log in, ask consent, or answer at once.
+pub async fn start(
+    state: &AppState,
+    params: Params,
+    session_cookie: Option<String>,
+    browser_binding: String,
+) -> Result<Step, DbError> {
+    let now = state.clock.now();
+    let settings = state.settings.clone();
+    let issuer = settings.issuer().to_owned();
+    let state_for_continue = state.clone();
+    state
+        .db
+        .run(move |conn| {
+            let client_id = params.get("client_id").unwrap_or_default().to_owned();
+            let client = load_client(conn, &client_id)?;
+            let resources = client
+                .as_ref()
+                .map(|c| c.resources.clone())
+                .unwrap_or_default();
+            // Scopes may name permissions on the client's APIs; look those
+            // up first so validation itself stays free of I/O.
+            let permission_scopes = permission_scopes(conn, &params, &resources)?;
+            let request = match authorize::validate(&params, client, &|s| {
+                permission_scopes.iter().any(|p| p == s)
+            }) {
+                Ok(request) => request,
+                Err(Rejection::Page(message)) => return Ok(Step::Page(message)),
+                Err(Rejection::Redirect {
+                    redirect_uri,
+                    state,
+                    error,
+                }) => {
+                    return Ok(Step::Redirect(redirect::error(
+                        &redirect_uri,
+                        &error,
+                        state.as_deref(),
+                        &issuer,
+                    )));
+                }
+            };
+            let session = match &session_cookie {
+                Some(cookie) => sessions::current(conn, cookie, &settings.sessions, now)?,
+                None => None,
+            };
+            let needs_login = match &session {
+                None => true,
+                Some(session) => {
+                    request.prompt.login
+                        || request
+                            .max_age
+                            .is_some_and(|max_age| now - session.auth_time > max_age)
+                }
+            };
+            if needs_login && request.prompt.none {
+                let error = OAuthError::new(ErrorCode::LoginRequired, "the user is not signed in");
+                return Ok(Step::Redirect(redirect::error(
+                    &request.redirect_uri,
+                    &error,
+                    request.state.as_deref(),
+                    &issuer,
+                )));
+            }
+            let signed_in = if needs_login { None } else { session };
+            let request_id =
+                save_pending(conn, &request, &browser_binding, signed_in.as_ref(), now)?;
+            match signed_in {
+                None => Ok(Step::Login { request_id }),
+                Some(session) => proceed(conn, &state_for_continue, &request_id, &session, now),
+            }
+        })
+        .await
+}
+
+/// The requested scopes that name a permission on one of the client's APIs.
+fn permission_scopes(
+    conn: &mut DbConnection,
+    params: &Params,
+    resources: &[String],
+) -> Result<Vec<String>, DbError> {
+    let mut found = Vec::new();
+    if resources.is_empty() {
+        return Ok(found);
+    }
+    let requested = Scopes::parse(params.get("scope").unwrap_or_default()).unwrap_or_default();
+    for scope in requested.iter() {
+        if !super::scope::SUPPORTED_SCOPES.contains(&scope)
+            && db::roles::is_permission_on_any(conn, scope, resources)?
+        {
+            found.push(scope.to_owned());
+        }
+    }
+    Ok(found)
+}
+
+fn save_pending(
+    conn: &mut DbConnection,
+    request: &AuthorizationRequest,
+    browser_binding: &str,
+    session: Option<&Session>,
+    now: i64,
+) -> Result<String, DbError> {
+    let id = random::new_token().into_inner();
+    db::authorization_requests::insert(
+        conn,
+        &AuthorizationRequestRow {
+            id: id.clone(),
+            browser_binding: random::token_hash(browser_binding),
+            client_id: request.client.client_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            redirect_uri_sent: request.redirect_uri_sent,
+            scope: request.scopes.to_string_list(),
+            resources: request.resources.join(" "),
+            state: request.state.clone(),
+            nonce: request.nonce.clone(),
+            code_challenge: request.code_challenge.clone(),
+            prompt: request.prompt.as_stored(),
+            max_age: request.max_age,
+            login_hint: request.login_hint.clone(),
+            user_id: session.map(|s| s.user_id.clone()),
+            session_id_hash: session.map(|s| s.id_hash.clone()),
+            created_at: now,
+            expires_at: now + PENDING_TTL_SECS,
+        },
+    )?;
+    Ok(id)
+}
+
+/// The pending request, if it is live and was started by this browser.
+fn pending_for_browser(
+    conn: &mut DbConnection,
+    request_id: &str,
+    browser_binding: &str,
+    now: i64,
+) -> Result<Option<AuthorizationRequestRow>, DbError> {
+    Ok(
+        db::authorization_requests::find_live(conn, request_id, now)?.filter(|row| {
+            random::constant_time_eq(
+                row.browser_binding.as_bytes(),
+                random::token_hash(browser_binding).as_bytes(),
+            )
+        }),
+    )
+}
+
+/// What the login or consent page shows for a pending request.
+pub async fn view(
+    state: &AppState,
+    request_id: String,
+    browser_binding: String,
+) -> Result<Option<PendingView>, DbError> {
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| {
+            let Some(row) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
+                return Ok(None);
+            };
+            let Some(client) = load_client(conn, &row.client_id)?.filter(|c| !c.disabled) else {
+                return Ok(None);
+            };
+            Ok(Some(PendingView {
+                client_name: client.name,
+                scopes: Scopes::from_stored(&row.scope),
+                resources: row
+                    .resources
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+                login_hint: row.login_hint,
+            }))
+        })
+        .await
+}
+
+/// After a successful login: start a fresh session (never reuse one the
+/// browser brought: no fixation), attach it to the request, continue.
+/// Returns the new session's cookie value with the next step.
+pub async fn after_login(
+    state: &AppState,
+    request_id: String,
+    browser_binding: String,
+    user_id: String,
+    old_session_cookie: Option<String>,
+) -> Result<(Option<crate::secret::Secret<String>>, Step), DbError> {
+    let now = state.clock.now();
+    let state = state.clone();
+    state
+        .db
+        .clone()
+        .transaction(move |conn| {
+            let Some(_) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
+                return Ok((None, expired()));
+            };
+            if let Some(old) = old_session_cookie {
+                sessions::end(conn, &random::token_hash(&old), now)?;
+            }
+            let (cookie, session) =
+                sessions::start(conn, &user_id, &["pwd"], &state.settings.sessions, now)?;
+            db::authorization_requests::set_user(conn, &request_id, &user_id, &session.id_hash)?;
+            let step = proceed(conn, &state, &request_id, &session, now)?;
+            Ok((Some(cookie), step))
+        })
+        .await
+}
+
+/// The consent decision.
+pub async fn decide(
+    state: &AppState,
+    request_id: String,
+    browser_binding: String,
+    session_cookie: Option<String>,
+    allow: bool,
+) -> Result<Step, DbError> {
+    let now = state.clock.now();
+    let state = state.clone();
+    state
+        .db
+        .clone()
+        .transaction(move |conn| {
+            let Some(row) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
+                return Ok(expired());
+            };
+            let Some(session) = session_for(conn, &row, session_cookie.as_deref(), &state, now)?
+            else {
+                return Ok(expired());
+            };
+            let issuer = state.settings.issuer();
+            if !allow {
+                db::authorization_requests::take(conn, &request_id)?;
+                audit::record(
+                    conn,
+                    Event {
+                        kind: "consent.denied",
+                        actor: Some(&session.user_id),
+                        subject: Some(&row.client_id),
+                        ..Event::default()
+                    },
+                    now,
+                )?;
+                let error = OAuthError::new(ErrorCode::AccessDenied, "the user denied the request");
+                return Ok(Step::Redirect(redirect::error(
+                    &row.redirect_uri,
+                    &error,
+                    row.state.as_deref(),
+                    issuer,
+                )));
+            }
+            let scopes = Scopes::from_stored(&row.scope);
+            let resources: Vec<String> = row
+                .resources
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+            consent::remember(
+                conn,
+                &session.user_id,
+                &row.client_id,
+                &scopes,
+                &resources,
+                now,
+            )?;
+            audit::record(
+                conn,
+                Event {
+                    kind: "consent.granted",
+                    actor: Some(&session.user_id),
+                    subject: Some(&row.client_id),
+                    details: Some(
+                        serde_json::json!({ "scope": row.scope, "resources": resources }),
+                    ),
+                    ..Event::default()
+                },
+                now,
+            )?;
+            issue_code(conn, &state, row, &session, now)
+        })
+        .await
+}
+
+/// The session that signed in for this request, still live in this browser.
+fn session_for(
+    conn: &mut DbConnection,
+    row: &AuthorizationRequestRow,
+    session_cookie: Option<&str>,
+    state: &AppState,
+    now: i64,
+) -> Result<Option<Session>, DbError> {
+    let Some(cookie) = session_cookie else {
+        return Ok(None);
+    };
+    let Some(session) = sessions::current(conn, cookie, &state.settings.sessions, now)? else {
+        return Ok(None);
+    };
+    let attached = row.session_id_hash.as_deref() == Some(session.id_hash.as_str())
+        && row.user_id.as_deref() == Some(session.user_id.as_str());
+    Ok(attached.then_some(session))
+}
+
+/// Signed in: ask for consent if needed, else issue the code. Prompt and
+/// max_age were settled before login, so a fresh login cannot loop.
+fn proceed(
+    conn: &mut DbConnection,
+    state: &AppState,
+    request_id: &str,
+    session: &Session,
+    now: i64,
+) -> Result<Step, DbError> {
+    let Some(row) = db::authorization_requests::find_live(conn, request_id, now)? else {
+        return Ok(expired());
+    };
+    let Some(client) = load_client(conn, &row.client_id)?.filter(|c| !c.disabled) else {
+        return Ok(expired());
+    };
+    let prompt = Prompt::from_stored(&row.prompt);
+    let scopes = Scopes::from_stored(&row.scope);
+    let resources: Vec<String> = row
+        .resources
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let needs_consent = !client.skip_consent
+        && (prompt.consent
+            || !consent::covers(
+                conn,
+                &session.user_id,
+                &client.client_id,
+                &scopes,
+                &resources,
+            )?);
+    if needs_consent {
+        if prompt.none {
+            db::authorization_requests::take(conn, request_id)?;
+            let error = OAuthError::new(
+                ErrorCode::ConsentRequired,
+                "the user has not consented to this request",
+            );
+            return Ok(Step::Redirect(redirect::error(
+                &row.redirect_uri,
+                &error,
+                row.state.as_deref(),
+                state.settings.issuer(),
+            )));
+        }
+        return Ok(Step::Consent {
+            request_id: request_id.to_owned(),
+        });
+    }
+    issue_code(conn, state, row, session, now)
+}
+
+fn issue_code(
+    conn: &mut DbConnection,
+    state: &AppState,
+    row: AuthorizationRequestRow,
+    session: &Session,
+    now: i64,
+) -> Result<Step, DbError> {
+    // Exactly one completion of a request issues a code.
+    if !db::authorization_requests::take(conn, &row.id)? {
+        return Ok(expired());
+    }
+    let code = random::new_token();
+    db::authorization_codes::insert(
+        conn,
+        &AuthorizationCodeRow {
+            code_hash: random::token_hash(code.expose()),
+            client_id: row.client_id.clone(),
+            user_id: session.user_id.clone(),
+            redirect_uri: row.redirect_uri.clone(),
+            redirect_uri_sent: row.redirect_uri_sent,
+            scope: row.scope,
+            resources: row.resources,
+            nonce: row.nonce,
+            code_challenge: row.code_challenge,
+            auth_time: session.auth_time,
+            sid: session.sid.clone(),
+            amr: session.amr.join(" "),
+            created_at: now,
+            expires_at: now + state.settings.tokens.authorization_code_ttl_secs,
+            used_at: None,
+            access_token_jti: None,
+            access_token_expires_at: None,
+        },
+    )?;
+    Ok(Step::Redirect(redirect::success(
+        &row.redirect_uri,
+        code.expose(),
+        row.state.as_deref(),
+        state.settings.issuer(),
+    )))
+}

@@ -1,0 +1,179 @@
+//! `grant_type=authorization_code` (RFC 6749 §4.1.3, OIDC Core §3.1.3).
+
+use super::{GrantError, choose_resource};
+use crate::audit::{self, Event};
+use crate::crypto::random;
+use crate::db::{self, authorization_codes::AuthorizationCodeRow};
+use crate::oauth::{
+    OAuthClient, OAuthError,
+    issue::{self, Grantee, IdTokenInput},
+    params::Params,
+    pkce,
+    scope::Scopes,
+    token_endpoint::TokenResponse,
+};
+use crate::oidc::claims::user_claims;
+use crate::startup::AppState;
+
+enum Redemption {
+    Redeemed(AuthorizationCodeRow),
+    Refused(OAuthError),
+}
+
+pub async fn exchange(
+    state: &AppState,
+    client: &OAuthClient,
+    params: &Params,
+) -> Result<TokenResponse, GrantError> {
+    let code = params
+        .get("code")
+        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let code_hash = random::token_hash(code);
+    let client_id = client.client_id.clone();
+    let now = state.clock.now();
+    let redemption = state
+        .db
+        .run(move |conn| {
+            let Some(row) = db::authorization_codes::find(conn, &code_hash)? else {
+                return Ok(Redemption::Refused(OAuthError::invalid_grant(
+                    "unknown authorization code",
+                )));
+            };
+            if row.client_id != client_id {
+                return Ok(Redemption::Refused(OAuthError::invalid_grant(
+                    "the code was issued to another client",
+                )));
+            }
+            // One conditional update: of concurrent redemptions, one wins.
+            if !db::authorization_codes::mark_used(conn, &code_hash, now)? {
+                // A replayed code may be stolen: refuse what it bought.
+                if let (Some(jti), Some(expires_at)) =
+                    (&row.access_token_jti, row.access_token_expires_at)
+                {
+                    db::revoked_tokens::revoke(conn, jti, expires_at, now)?;
+                }
+                audit::record(
+                    conn,
+                    Event {
+                        kind: "code.replayed",
+                        subject: Some(&row.user_id),
+                        actor: Some(&client_id),
+                        ..Event::default()
+                    },
+                    now,
+                )?;
+                return Ok(Redemption::Refused(OAuthError::invalid_grant(
+                    "the authorization code was already used",
+                )));
+            }
+            Ok(Redemption::Redeemed(row))
+        })
+        .await?;
+    let row = match redemption {
+        Redemption::Redeemed(row) => row,
+        Redemption::Refused(error) => return Err(error.into()),
+    };
+    if row.expires_at <= now {
+        return Err(OAuthError::invalid_grant("the authorization code has expired").into());
+    }
+    // redirect_uri is required, and must be identical, iff /authorize had it.
+    match params.get("redirect_uri") {
+        Some(sent) if sent != row.redirect_uri => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            )
+            .into());
+        }
+        None if row.redirect_uri_sent => {
+            return Err(OAuthError::invalid_grant("redirect_uri is required").into());
+        }
+        _ => {}
+    }
+    pkce::verify(row.code_challenge.as_deref(), params.get("code_verifier"))?;
+
+    let granted_resources: Vec<String> = row
+        .resources
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let resource = choose_resource(&granted_resources, params)?;
+    let user_id = row.user_id.clone();
+    let lookup_resource = resource.clone();
+    let (user, roles, permissions) = state
+        .db
+        .run(move |conn| {
+            let user = db::users::find_by_id(conn, &user_id)?;
+            let roles = db::users::role_names(conn, &user_id)?;
+            let permissions = match &lookup_resource {
+                Some(api) => db::roles::user_permissions_on(conn, &user_id, api)?,
+                None => Vec::new(),
+            };
+            Ok((user, roles, permissions))
+        })
+        .await?;
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        return Err(OAuthError::invalid_grant("the user is no longer active").into());
+    };
+    let grantee = Grantee {
+        sub: user.id.clone(),
+        roles: roles.clone(),
+        permissions,
+        resource,
+        auth_time: Some(row.auth_time),
+        sid: Some(row.sid.clone()),
+    };
+    let scopes = issue::grantable_scopes(&Scopes::from_stored(&row.scope), &grantee);
+    let access = issue::access_token(state, &client.client_id, &scopes, &grantee, now)?;
+    let id_token = if scopes.contains("openid") {
+        Some(issue::id_token(
+            state,
+            IdTokenInput {
+                client_id: &client.client_id,
+                alg: client.id_token_alg,
+                sub: &user.id,
+                auth_time: row.auth_time,
+                nonce: row.nonce.as_deref(),
+                sid: &row.sid,
+                amr: row.amr.split_whitespace().map(str::to_owned).collect(),
+                access_token: Some(&access.token),
+                user_claims: user_claims(&user, &roles, &scopes),
+            },
+            now,
+        )?)
+    } else {
+        None
+    };
+    let code_hash = row.code_hash.clone();
+    let jti = access.claims.jti.clone();
+    let expires_at = access.claims.exp;
+    let client_id = client.client_id.clone();
+    let subject = user.id.clone();
+    let scope_list = scopes.to_string_list();
+    state
+        .db
+        .run(move |conn| {
+            db::authorization_codes::record_access_token(conn, &code_hash, &jti, expires_at)?;
+            audit::record(
+                conn,
+                Event {
+                    kind: "token.issued",
+                    actor: Some(&client_id),
+                    subject: Some(&subject),
+                    details: Some(
+                        serde_json::json!({ "grant": "authorization_code", "scope": scope_list }),
+                    ),
+                    ..Event::default()
+                },
+                now,
+            )
+        })
+        .await?;
+    Ok(TokenResponse {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: access.claims.exp - now,
+        id_token,
+        refresh_token: None,
+        scope: scopes.to_string_list(),
+    })
+}

@@ -1,0 +1,118 @@
+//! Minting signed tokens for a subject that has earned them.
+
+use serde_json::Value;
+
+use super::{
+    OAuthError,
+    access_token::{self, AccessTokenClaims, Audience},
+    scope::Scopes,
+};
+use crate::crypto::{SigningAlgorithm, random};
+use crate::oidc::id_token::{IdTokenClaims, at_hash};
+use crate::startup::AppState;
+
+/// Who the token speaks for, and what its roles allow on the audience.
+#[derive(Debug, Clone)]
+pub struct Grantee {
+    pub sub: String,
+    pub roles: Vec<String>,
+    /// Permissions on `resource`, the token's API audience.
+    pub permissions: Vec<String>,
+    pub resource: Option<String>,
+    pub auth_time: Option<i64>,
+    pub sid: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct IssuedAccessToken {
+    pub token: String,
+    pub claims: AccessTokenClaims,
+}
+
+/// Permission-named scopes survive only if the grantee holds them: the
+/// granted scope is what was asked ∩ what the roles allow.
+pub fn grantable_scopes(scopes: &Scopes, grantee: &Grantee) -> Scopes {
+    scopes.clone().retain(|scope| {
+        super::scope::SUPPORTED_SCOPES.contains(&scope)
+            || grantee.permissions.iter().any(|p| p == scope)
+    })
+}
+
+fn sign_error(_: impl std::fmt::Display) -> OAuthError {
+    tracing::error!("token signing failed");
+    OAuthError::server_error()
+}
+
+pub fn access_token(
+    state: &AppState,
+    client_id: &str,
+    scopes: &Scopes,
+    grantee: &Grantee,
+    now: i64,
+) -> Result<IssuedAccessToken, OAuthError> {
+    let issuer = state.settings.issuer();
+    let mut audience: Vec<String> = grantee.resource.iter().cloned().collect();
+    if scopes.contains("openid") {
+        audience.push(access_token::userinfo_audience(issuer));
+    }
+    if audience.is_empty() {
+        audience.push(client_id.to_owned());
+    }
+    let claims = AccessTokenClaims {
+        iss: issuer.to_owned(),
+        sub: grantee.sub.clone(),
+        aud: Audience::from_list(audience),
+        client_id: client_id.to_owned(),
+        scope: scopes.to_string_list(),
+        iat: now,
+        nbf: now,
+        exp: now + state.settings.tokens.access_token_ttl_secs,
+        jti: random::new_token().into_inner(),
+        auth_time: grantee.auth_time,
+        sid: grantee.sid.clone(),
+        roles: grantee.roles.clone(),
+        permissions: grantee.permissions.clone(),
+    };
+    let key = state
+        .keys
+        .signer(state.settings.tokens.access_token_alg)
+        .ok_or_else(OAuthError::server_error)?;
+    let token = key
+        .sign_jwt(access_token::TYP, &claims)
+        .map_err(sign_error)?;
+    Ok(IssuedAccessToken { token, claims })
+}
+
+pub struct IdTokenInput<'a> {
+    pub client_id: &'a str,
+    pub alg: Option<SigningAlgorithm>,
+    pub sub: &'a str,
+    pub auth_time: i64,
+    pub nonce: Option<&'a str>,
+    pub sid: &'a str,
+    pub amr: Vec<String>,
+    pub access_token: Option<&'a str>,
+    pub user_claims: serde_json::Map<String, Value>,
+}
+
+pub fn id_token(state: &AppState, input: IdTokenInput<'_>, now: i64) -> Result<String, OAuthError> {
+    let alg = input.alg.unwrap_or(state.settings.tokens.id_token_alg);
+    let key = state
+        .keys
+        .signer(alg)
+        .ok_or_else(OAuthError::server_error)?;
+    let claims = IdTokenClaims {
+        iss: state.settings.issuer().to_owned(),
+        sub: input.sub.to_owned(),
+        aud: input.client_id.to_owned(),
+        exp: now + state.settings.tokens.id_token_ttl_secs,
+        iat: now,
+        auth_time: input.auth_time,
+        nonce: input.nonce.map(str::to_owned),
+        at_hash: input.access_token.map(|token| at_hash(token, alg)),
+        sid: input.sid.to_owned(),
+        amr: input.amr,
+        user: input.user_claims,
+    };
+    key.sign_jwt("JWT", &claims).map_err(sign_error)
+}

@@ -1,0 +1,67 @@
+//! Form and query parameters as RFC 6749 reads them: a parameter sent twice
+//! is an error (§3.1), except those defined as repeatable (`resource`).
+
+use std::collections::HashMap;
+
+use super::error::OAuthError;
+
+#[derive(Debug, Default, Clone)]
+pub struct Params {
+    single: HashMap<String, String>,
+    resources: Vec<String>,
+    duplicate: Option<String>,
+}
+
+impl Params {
+    pub fn parse(encoded: &[u8]) -> Self {
+        let mut params = Params::default();
+        for (name, value) in url::form_urlencoded::parse(encoded) {
+            if name == "resource" {
+                params.resources.push(value.into_owned());
+            } else if params
+                .single
+                .insert(name.to_string(), value.into_owned())
+                .is_some()
+            {
+                params.duplicate.get_or_insert_with(|| name.into_owned());
+            }
+        }
+        params
+    }
+
+    /// Fails if a parameter was repeated.
+    pub fn check_duplicates(&self) -> Result<(), OAuthError> {
+        match &self.duplicate {
+            Some(name) => Err(OAuthError::invalid_request(format!(
+                "parameter {name} was sent more than once"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The value, with an empty value treated as absent (RFC 6749 §3.1).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.single
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn resources(&self) -> &[String] {
+        &self.resources
+    }
+
+    /// Re-encodes every parameter (for the 303 from POST to GET /authorize).
+    pub fn to_query(&self) -> String {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        let mut names: Vec<&String> = self.single.keys().collect();
+        names.sort();
+        for name in names {
+            serializer.append_pair(name, &self.single[name]);
+        }
+        for resource in &self.resources {
+            serializer.append_pair("resource", resource);
+        }
+        serializer.finish()
+    }
+}

@@ -1,0 +1,90 @@
+//! `POST /token`: authenticate the client, then dispatch on `grant_type`.
+
+use serde::Serialize;
+
+use super::{
+    GrantType, OAuthError, client_auth, code_flow::load_client, error::ErrorCode, grants,
+    params::Params,
+};
+use crate::db::DbError;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+/// Whether the client used HTTP Basic (a 401 must then challenge Basic).
+pub struct Failure {
+    pub error: OAuthError,
+    pub used_basic: bool,
+}
+
+fn db_failure(error: DbError) -> OAuthError {
+    match error {
+        DbError::Unavailable(_) => OAuthError::new(
+            ErrorCode::TemporarilyUnavailable,
+            "the service is temporarily unavailable",
+        ),
+        other => {
+            tracing::error!(error = %other, "token request failed");
+            OAuthError::server_error()
+        }
+    }
+}
+
+pub async fn handle(
+    state: &AppState,
+    params: Params,
+    authorization: Option<&str>,
+) -> Result<TokenResponse, Failure> {
+    let used_basic = authorization.is_some();
+    let fail = |error: OAuthError| Failure { error, used_basic };
+    let presented = client_auth::presented(authorization, &params).map_err(fail)?;
+    params.check_duplicates().map_err(fail)?;
+    let client_id = presented.client_id.clone();
+    let client = state
+        .db
+        .run(move |conn| load_client(conn, &client_id))
+        .await
+        .map_err(|e| fail(db_failure(e)))?;
+    let client = client_auth::authenticate(client, &presented).map_err(fail)?;
+    let grant_type = params
+        .get("grant_type")
+        .ok_or_else(|| fail(OAuthError::invalid_request("grant_type is required")))?;
+    let grant: GrantType = grant_type.parse().map_err(|_| {
+        fail(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            format!("grant_type {grant_type:?} is not supported"),
+        ))
+    })?;
+    if !client.allows_grant(grant) {
+        return Err(fail(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            format!("this client may not use {grant}"),
+        )));
+    }
+    let outcome = match grant {
+        GrantType::AuthorizationCode => {
+            grants::authorization_code::exchange(state, &client, &params).await
+        }
+        GrantType::ClientCredentials => {
+            grants::client_credentials::exchange(state, &client, &params).await
+        }
+        GrantType::RefreshToken => Err(grants::GrantError::OAuth(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            "refresh tokens are not supported yet",
+        ))),
+    };
+    outcome.map_err(|error| match error {
+        grants::GrantError::OAuth(error) => fail(error),
+        grants::GrantError::Db(error) => fail(db_failure(error)),
+    })
+}
