@@ -134,6 +134,12 @@ impl SigningKey {
         })
     }
 
+    /// A brand-new key that is stored nowhere (for tools and tests that
+    /// need a key this issuer does not publish).
+    pub fn generate(alg: SigningAlgorithm) -> Result<Self, KeyError> {
+        Self::from_pkcs8(alg, &generate_pkcs8(alg)?)
+    }
+
     pub fn kid(&self) -> &str {
         &self.kid
     }
