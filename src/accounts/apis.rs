@@ -65,3 +65,15 @@ pub fn add_permission(
     )))?;
     Ok(row)
 }
+
+/// Deletes an API with its permissions and their grants. Built-in APIs stay.
+pub fn remove(conn: &mut DbConnection, identifier: &str) -> Result<(), AccountError> {
+    let row = find(conn, identifier)?;
+    if row.built_in {
+        return Err(AccountError::Invalid(format!(
+            "API {identifier:?} is built in and cannot be removed"
+        )));
+    }
+    db::apis::delete(conn, &row.id)?;
+    Ok(())
+}

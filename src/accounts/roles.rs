@@ -60,3 +60,32 @@ pub fn allow(
     })?;
     Ok(db::roles::allow_permission(conn, &role.id, &permission.id)?)
 }
+
+/// Takes a role away from a user. Revoking a role the user does not hold is
+/// an error, so a typo is noticed.
+pub fn revoke_from_user(
+    conn: &mut DbConnection,
+    role: &str,
+    username: &str,
+) -> Result<(), AccountError> {
+    let role_row = find(conn, role)?;
+    let user = super::users::find(conn, username)?;
+    if db::roles::revoke_from_user(conn, &role_row.id, &user.id)? == 0 {
+        return Err(AccountError::Invalid(format!(
+            "user {username:?} does not hold role {role:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Deletes a role and every grant of it. Built-in roles stay.
+pub fn remove(conn: &mut DbConnection, role: &str) -> Result<(), AccountError> {
+    let row = find(conn, role)?;
+    if row.built_in {
+        return Err(AccountError::Invalid(format!(
+            "role {role:?} is built in and cannot be removed"
+        )));
+    }
+    db::roles::delete(conn, &row.id)?;
+    Ok(())
+}

@@ -116,6 +116,14 @@ pub fn role(settings: &Settings, now: i64, command: RoleCommand) -> Result<(), C
             db.run_blocking(|conn| Ok(roles::allow(conn, &role, &api, &permission)))??;
             println!("role {role} may now use {permission} on {api}");
         }
+        RoleCommand::Revoke { role, username } => {
+            db.run_blocking(|conn| Ok(roles::revoke_from_user(conn, &role, &username)))??;
+            println!("revoked {role} from {username}");
+        }
+        RoleCommand::Remove { name } => {
+            db.run_blocking(|conn| Ok(roles::remove(conn, &name)))??;
+            println!("removed role {name} and its grants");
+        }
         RoleCommand::List => {
             let listing = db.run_blocking(|conn| {
                 db::roles::list(conn)?
@@ -142,6 +150,10 @@ pub fn api(settings: &Settings, now: i64, command: ApiCommand) -> Result<(), Cli
             let row =
                 db.run_blocking(|conn| Ok(apis::create(conn, &identifier, name.as_deref(), now)))??;
             println!("created API {} ({})", row.identifier, row.name);
+        }
+        ApiCommand::Remove { identifier } => {
+            db.run_blocking(|conn| Ok(apis::remove(conn, &identifier)))??;
+            println!("removed API {identifier} with its permissions");
         }
         ApiCommand::List => {
             let listing = db.run_blocking(|conn| {

@@ -147,6 +147,10 @@ pub enum RoleCommand {
         api: String,
         permission: String,
     },
+    /// Take a role away from a user.
+    Revoke { role: String, username: String },
+    /// Delete a role and every grant of it.
+    Remove { name: String },
     /// List roles with their permissions.
     List,
 }
@@ -159,6 +163,8 @@ pub enum ApiCommand {
         #[arg(long, value_name = "N")]
         name: Option<String>,
     },
+    /// Delete an API with its permissions and their grants.
+    Remove { identifier: String },
     /// List APIs with their permissions.
     List,
 }

@@ -77,3 +77,8 @@ pub fn permissions_of(
         .order(permissions::name.asc())
         .load(conn)?)
 }
+
+/// Deletes the API; its permissions and their grants go with it.
+pub fn delete(conn: &mut DbConnection, api_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(api_resources::table.find(api_id)).execute(conn)?)
+}

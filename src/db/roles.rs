@@ -164,3 +164,21 @@ pub fn is_permission_on_any(
         .get_result(conn)?;
     Ok(count > 0)
 }
+
+pub fn revoke_from_user(
+    conn: &mut DbConnection,
+    role_id: &str,
+    user_id: &str,
+) -> Result<usize, DbError> {
+    Ok(diesel::delete(
+        user_roles::table
+            .filter(user_roles::role_id.eq(role_id))
+            .filter(user_roles::user_id.eq(user_id)),
+    )
+    .execute(conn)?)
+}
+
+/// Deletes the role; its grants go with it (ON DELETE CASCADE).
+pub fn delete(conn: &mut DbConnection, role_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(roles::table.find(role_id)).execute(conn)?)
+}
