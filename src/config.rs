@@ -31,6 +31,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub tokens: TokenSettings,
     pub keys: KeySettings,
+    pub housekeeping: HousekeepingSettings,
+    pub backchannel: BackchannelSettings,
     pub sessions: SessionSettings,
     pub login: LoginSettings,
     pub passwords: PasswordSettings,
@@ -60,6 +62,9 @@ pub struct TokenSettings {
     pub access_token_ttl_secs: i64,
     pub id_token_ttl_secs: i64,
     pub authorization_code_ttl_secs: i64,
+    pub refresh_token_idle_ttl_secs: i64,
+    pub refresh_token_absolute_ttl_secs: i64,
+    pub refresh_token_reuse_grace_secs: i64,
     pub access_token_alg: SigningAlgorithm,
     pub id_token_alg: SigningAlgorithm,
 }
@@ -68,6 +73,21 @@ pub struct TokenSettings {
 #[serde(deny_unknown_fields)]
 pub struct KeySettings {
     pub jwks_max_age_secs: u64,
+    pub rotation_interval_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HousekeepingSettings {
+    pub interval_secs: u64,
+    pub batch_size: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackchannelSettings {
+    pub max_attempts: i32,
+    pub timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,6 +264,15 @@ impl Settings {
                 self.sessions.absolute_timeout_secs,
             ),
             ("login.base_delay_secs", self.login.base_delay_secs),
+            (
+                "tokens.refresh_token_idle_ttl_secs",
+                self.tokens.refresh_token_idle_ttl_secs,
+            ),
+            (
+                "tokens.refresh_token_absolute_ttl_secs",
+                self.tokens.refresh_token_absolute_ttl_secs,
+            ),
+            ("housekeeping.batch_size", self.housekeeping.batch_size),
             ("login.failure_window_secs", self.login.failure_window_secs),
         ];
         for (name, value) in positive {

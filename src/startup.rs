@@ -15,6 +15,9 @@ pub struct AppState {
     pub db: Db,
     pub keys: Arc<KeyStore>,
     pub passwords: Arc<PasswordHasher>,
+    /// Seals short-lived secrets at rest (a refresh token's successor during
+    /// the reuse grace window).
+    pub sealer: Arc<MasterKey>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -92,11 +95,13 @@ pub fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     let now = clock.now();
     let keys = db.run_blocking(|conn| Ok(KeyStore::load(conn, master, policy, now)))??;
     let passwords = PasswordHasher::new(&settings.passwords)?;
+    let sealer = master_key(&settings)?;
     Ok(AppState {
         settings: Arc::new(settings),
         db,
         keys: Arc::new(keys),
         passwords: Arc::new(passwords),
+        sealer: Arc::new(sealer),
         clock,
     })
 }

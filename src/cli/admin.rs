@@ -213,6 +213,7 @@ pub fn client(settings: &Settings, now: i64, command: ClientCommand) -> Result<(
                 grant_types: args.grants,
                 scopes,
                 resources: args.resources,
+                introspect: args.introspect,
                 skip_consent: args.skip_consent,
                 id_token_alg: args.id_token_alg,
                 backchannel_logout_uri: args.backchannel_logout_uri,
@@ -250,6 +251,35 @@ pub fn client(settings: &Settings, now: i64, command: ClientCommand) -> Result<(
                     row.client_id, kind, state, row.grant_types, row.name
                 );
             }
+        }
+        ClientCommand::Disable { client_id } => {
+            db.run_blocking(|conn| {
+                Ok(client_registration::set_disabled(
+                    conn, &client_id, true, now,
+                ))
+            })??;
+            println!("disabled client {client_id}");
+        }
+        ClientCommand::Enable { client_id } => {
+            db.run_blocking(|conn| {
+                Ok(client_registration::set_disabled(
+                    conn, &client_id, false, now,
+                ))
+            })??;
+            println!("enabled client {client_id}");
+        }
+        ClientCommand::Delete { client_id } => {
+            db.run_blocking(|conn| Ok(client_registration::delete(conn, &client_id)))??;
+            println!("deleted client {client_id}");
+        }
+        ClientCommand::RotateSecret { client_id } => {
+            let secret = db.run_blocking(|conn| {
+                Ok(client_registration::rotate_secret(conn, &client_id, now))
+            })??;
+            println!("client_secret: {}", secret.expose());
+            println!(
+                "Store it now: it is kept only as a hash and cannot be shown again. The old secret no longer works."
+            );
         }
         ClientCommand::GrantRole { client_id, role } => {
             db.run_blocking(|conn| Ok(roles::grant_to_client(conn, &role, &client_id)))??;

@@ -183,6 +183,14 @@ pub enum ClientCommand {
     List,
     /// Give a role to a client (its service account).
     GrantRole { client_id: String, role: String },
+    /// Stop a client: no new tokens, no refreshes, no introspection.
+    Disable { client_id: String },
+    /// Let a disabled client work again.
+    Enable { client_id: String },
+    /// Delete a client with its tokens and consents.
+    Delete { client_id: String },
+    /// Replace a confidential client's secret (printed once).
+    RotateSecret { client_id: String },
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +213,10 @@ pub struct ClientAddArgs {
     /// API the client may ask tokens for (repeatable); the first is the default audience.
     #[arg(long = "resource", value_name = "API")]
     pub resources: Vec<String>,
+    /// API whose access tokens this client may introspect, as its resource
+    /// server (repeatable).
+    #[arg(long = "introspect", value_name = "API")]
+    pub introspect: Vec<String>,
     /// Allowed post-logout redirect URI (repeatable).
     #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
     pub post_logout_redirect_uris: Vec<String>,

@@ -1,7 +1,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    api_resources, client_redirect_uris, client_resources, client_roles, clients, roles,
+    api_resources, client_introspection, client_redirect_uris, client_resources, client_roles,
+    clients, roles,
 };
 use super::{DbConnection, DbError};
 
@@ -34,6 +35,8 @@ pub struct ClientRecord {
     /// API identifiers in registration order; the first is the default audience.
     pub resources: Vec<String>,
     pub roles: Vec<String>,
+    /// APIs whose access tokens this client (a resource server) may introspect.
+    pub introspect_apis: Vec<String>,
 }
 
 pub fn insert(
@@ -99,12 +102,19 @@ pub fn find(conn: &mut DbConnection, client_id: &str) -> Result<Option<ClientRec
         .select(roles::name)
         .order(roles::name.asc())
         .load(conn)?;
+    let introspect_apis = client_introspection::table
+        .inner_join(api_resources::table)
+        .filter(client_introspection::client_id.eq(client_id))
+        .select(api_resources::identifier)
+        .order(api_resources::identifier.asc())
+        .load(conn)?;
     Ok(Some(ClientRecord {
         row,
         redirect_uris: redirect.into_iter().map(|(_, uri)| uri).collect(),
         post_logout_redirect_uris: post_logout.into_iter().map(|(_, uri)| uri).collect(),
         resources,
         roles,
+        introspect_apis,
     }))
 }
 
@@ -113,4 +123,44 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<ClientRow>, DbError> {
         .select(ClientRow::as_select())
         .order(clients::client_id.asc())
         .load(conn)?)
+}
+
+pub fn allow_introspection(
+    conn: &mut DbConnection,
+    client_id: &str,
+    api_id: &str,
+) -> Result<(), DbError> {
+    diesel::insert_into(client_introspection::table)
+        .values((
+            client_introspection::client_id.eq(client_id),
+            client_introspection::api_id.eq(api_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    client_id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(clients::table.find(client_id))
+        .set((clients::disabled.eq(disabled), clients::updated_at.eq(now)))
+        .execute(conn)?)
+}
+
+pub fn delete(conn: &mut DbConnection, client_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(clients::table.find(client_id)).execute(conn)?)
+}
+
+pub fn set_secret_hash(
+    conn: &mut DbConnection,
+    client_id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(clients::table.find(client_id))
+        .set((clients::secret_hash.eq(hash), clients::updated_at.eq(now)))
+        .execute(conn)?)
 }

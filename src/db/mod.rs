@@ -15,6 +15,7 @@ pub mod authorization_requests;
 pub mod clients;
 pub mod consents;
 pub mod login_failures;
+pub mod refresh_tokens;
 pub mod revoked_tokens;
 pub mod roles;
 pub mod sessions;

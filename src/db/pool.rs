@@ -115,7 +115,11 @@ impl Db {
         r2d2::ManageConnection::connect(&manager).map_err(|e| DbError::Unavailable(e.0))?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
-            .min_idle(Some(1))
+            // No idle minimum: keeping one would make every checkout start
+            // a replacement connection on r2d2's background threads, and a
+            // process that exits meanwhile (every CLI command) races libpq's
+            // TLS setup against OpenSSL's exit-time cleanup — a segfault.
+            .min_idle(Some(0))
             .connection_timeout(timeout)
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build(manager)?;

@@ -245,3 +245,52 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(sessions, users);
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        resources -> Text,
+        auth_time -> BigInt,
+        sid -> Text,
+        amr -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        family_expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        successor_hash -> Nullable<Text>,
+        successor_sealed -> Nullable<Binary>,
+        revoked_at -> Nullable<BigInt>,
+        access_token_jti -> Nullable<Text>,
+        access_token_expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    backchannel_deliveries (id) {
+        id -> Text,
+        client_id -> Text,
+        uri -> Text,
+        sub -> Text,
+        sid -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+        failed_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    client_introspection (client_id, api_id) {
+        client_id -> Text,
+        api_id -> Text,
+    }
+}
+
+diesel::joinable!(client_introspection -> api_resources (api_id));
+diesel::allow_tables_to_appear_in_same_query!(client_introspection, api_resources);

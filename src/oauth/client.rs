@@ -18,6 +18,7 @@ pub struct OAuthClient {
     /// API identifiers; the first is the default audience.
     pub resources: Vec<String>,
     pub roles: Vec<String>,
+    pub introspect_apis: Vec<String>,
     pub skip_consent: bool,
     pub id_token_alg: Option<SigningAlgorithm>,
     pub backchannel_logout_uri: Option<String>,
@@ -43,6 +44,7 @@ impl From<ClientRecord> for OAuthClient {
             post_logout_redirect_uris: record.post_logout_redirect_uris,
             resources: record.resources,
             roles: record.roles,
+            introspect_apis: record.introspect_apis,
             skip_consent: row.skip_consent,
             id_token_alg: row.id_token_alg.and_then(|alg| alg.parse().ok()),
             backchannel_logout_uri: row.backchannel_logout_uri,

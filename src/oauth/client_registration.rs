@@ -22,6 +22,8 @@ pub struct ClientSpec {
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<String>,
     pub resources: Vec<String>,
+    /// APIs whose tokens this client may introspect (it is their resource server).
+    pub introspect: Vec<String>,
     pub skip_consent: bool,
     pub id_token_alg: Option<SigningAlgorithm>,
     pub backchannel_logout_uri: Option<String>,
@@ -119,6 +121,16 @@ pub fn register(
             resource_ids.push(api.id);
         }
     }
+    let mut introspect_ids = Vec::new();
+    for identifier in &spec.introspect {
+        let api = crate::accounts::apis::find(conn, identifier)?;
+        if !introspect_ids.contains(&api.id) {
+            introspect_ids.push(api.id);
+        }
+    }
+    if spec.public && !introspect_ids.is_empty() {
+        return Err(invalid("public clients cannot introspect tokens"));
+    }
     let secret = match (spec.public, spec.secret) {
         (true, Some(_)) => return Err(invalid("public clients have no secret")),
         (true, None) => None,
@@ -157,10 +169,55 @@ pub fn register(
             other => AccountError::Db(other),
         }
     })?;
+    for api_id in &introspect_ids {
+        db::clients::allow_introspection(conn, &row.client_id, api_id)?;
+    }
     Ok(Registered {
         client_id: spec.client_id,
         secret: if spec.public { None } else { secret },
     })
+}
+
+fn must_exist(updated: usize, client_id: &str) -> Result<(), AccountError> {
+    if updated == 0 {
+        return Err(AccountError::NotFound(format!("client {client_id:?}")));
+    }
+    Ok(())
+}
+
+/// Disables or re-enables a client. A disabled client gets no tokens, no
+/// refreshes and no introspection; its tokens stop introspecting active.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    client_id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<(), AccountError> {
+    must_exist(
+        db::clients::set_disabled(conn, client_id, disabled, now)?,
+        client_id,
+    )
+}
+
+/// Deletes a client; its codes, refresh tokens and consents go with it.
+pub fn delete(conn: &mut DbConnection, client_id: &str) -> Result<(), AccountError> {
+    must_exist(db::clients::delete(conn, client_id)?, client_id)
+}
+
+/// A new secret for a confidential client; the old one stops working now.
+pub fn rotate_secret(
+    conn: &mut DbConnection,
+    client_id: &str,
+    now: i64,
+) -> Result<Secret<String>, AccountError> {
+    let client = db::clients::find(conn, client_id)?
+        .ok_or_else(|| AccountError::NotFound(format!("client {client_id:?}")))?;
+    if client.row.is_public {
+        return Err(invalid("public clients have no secret"));
+    }
+    let secret = random::new_token();
+    db::clients::set_secret_hash(conn, client_id, &secret_hash(secret.expose()), now)?;
+    Ok(secret)
 }
 
 fn parse_uris(uris: &[String]) -> Result<Vec<String>, AccountError> {

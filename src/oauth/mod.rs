@@ -14,6 +14,7 @@ pub mod params;
 pub mod pkce;
 pub mod redirect;
 pub mod redirect_uri;
+pub mod refresh;
 pub mod scope;
 pub mod token_endpoint;
 

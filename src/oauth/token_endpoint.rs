@@ -78,10 +78,7 @@ pub async fn handle(
         GrantType::ClientCredentials => {
             grants::client_credentials::exchange(state, &client, &params).await
         }
-        GrantType::RefreshToken => Err(grants::GrantError::OAuth(OAuthError::new(
-            ErrorCode::UnsupportedGrantType,
-            "refresh tokens are not supported yet",
-        ))),
+        GrantType::RefreshToken => grants::refresh_token::exchange(state, &client, &params).await,
     };
     outcome.map_err(|error| match error {
         grants::GrantError::OAuth(error) => fail(error),

@@ -5,10 +5,11 @@ use crate::audit::{self, Event};
 use crate::crypto::random;
 use crate::db::{self, authorization_codes::AuthorizationCodeRow};
 use crate::oauth::{
-    OAuthClient, OAuthError,
+    GrantType, OAuthClient, OAuthError,
     issue::{self, Grantee, IdTokenInput},
     params::Params,
     pkce,
+    refresh::{self, FamilySeed},
     scope::Scopes,
     token_endpoint::TokenResponse,
 };
@@ -143,16 +144,39 @@ pub async fn exchange(
     } else {
         None
     };
+    let offline = client.allows_grant(GrantType::RefreshToken) && scopes.contains("offline_access");
     let code_hash = row.code_hash.clone();
     let jti = access.claims.jti.clone();
     let expires_at = access.claims.exp;
     let client_id = client.client_id.clone();
     let subject = user.id.clone();
     let scope_list = scopes.to_string_list();
-    state
+    let family_scopes = scopes.clone();
+    let state_for_family = state.clone();
+    let refresh_token = state
         .db
         .run(move |conn| {
             db::authorization_codes::record_access_token(conn, &code_hash, &jti, expires_at)?;
+            let refresh_token = if offline {
+                Some(refresh::start_family(
+                    conn,
+                    &state_for_family,
+                    FamilySeed {
+                        client_id: &client_id,
+                        user_id: &subject,
+                        scope: &family_scopes,
+                        resources: &row.resources,
+                        auth_time: row.auth_time,
+                        sid: &row.sid,
+                        amr: &row.amr,
+                        access_token_jti: &jti,
+                        access_token_expires_at: expires_at,
+                    },
+                    now,
+                )?)
+            } else {
+                None
+            };
             audit::record(
                 conn,
                 Event {
@@ -165,7 +189,8 @@ pub async fn exchange(
                     ..Event::default()
                 },
                 now,
-            )
+            )?;
+            Ok(refresh_token)
         })
         .await?;
     Ok(TokenResponse {
@@ -173,7 +198,7 @@ pub async fn exchange(
         token_type: "Bearer",
         expires_in: access.claims.exp - now,
         id_token,
-        refresh_token: None,
+        refresh_token: refresh_token.map(|t| t.into_inner()),
         scope: scopes.to_string_list(),
     })
 }

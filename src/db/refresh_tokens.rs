@@ -1,0 +1,157 @@
+use diesel::prelude::*;
+
+use super::schema::refresh_tokens;
+use super::{DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshTokenRow {
+    pub token_hash: String,
+    pub family_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub resources: String,
+    pub auth_time: i64,
+    pub sid: String,
+    pub amr: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub family_expires_at: i64,
+    pub used_at: Option<i64>,
+    pub successor_hash: Option<String>,
+    pub successor_sealed: Option<Vec<u8>>,
+    pub revoked_at: Option<i64>,
+    pub access_token_jti: Option<String>,
+    pub access_token_expires_at: Option<i64>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &RefreshTokenRow) -> Result<(), DbError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, token_hash: &str) -> Result<Option<RefreshTokenRow>, DbError> {
+    Ok(refresh_tokens::table
+        .find(token_hash)
+        .select(RefreshTokenRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks the token used (rotated) if nobody did yet: exactly one of
+/// several concurrent refreshes wins.
+pub fn mark_used(conn: &mut DbConnection, token_hash: &str, now: i64) -> Result<bool, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .find(token_hash)
+            .filter(refresh_tokens::used_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(now))
+    .execute(conn)?
+        == 1)
+}
+
+pub fn set_successor(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    successor_hash: &str,
+    successor_sealed: &[u8],
+) -> Result<(), DbError> {
+    diesel::update(refresh_tokens::table.find(token_hash))
+        .set((
+            refresh_tokens::successor_hash.eq(successor_hash),
+            refresh_tokens::successor_sealed.eq(successor_sealed),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_access_token(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    jti: &str,
+    expires_at: i64,
+) -> Result<(), DbError> {
+    diesel::update(refresh_tokens::table.find(token_hash))
+        .set((
+            refresh_tokens::access_token_jti.eq(jti),
+            refresh_tokens::access_token_expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes every token of the family; returns the access tokens issued
+/// with them, so the caller can revoke those too.
+pub fn revoke_family(
+    conn: &mut DbConnection,
+    family_id: &str,
+    now: i64,
+) -> Result<Vec<(String, i64)>, DbError> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    let issued: Vec<(Option<String>, Option<i64>)> = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(family_id))
+        .select((
+            refresh_tokens::access_token_jti,
+            refresh_tokens::access_token_expires_at,
+        ))
+        .load(conn)?;
+    Ok(flatten(issued))
+}
+
+/// Revokes every refresh token of a user (disabled account).
+pub fn revoke_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: i64,
+) -> Result<Vec<(String, i64)>, DbError> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    let issued: Vec<(Option<String>, Option<i64>)> = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .select((
+            refresh_tokens::access_token_jti,
+            refresh_tokens::access_token_expires_at,
+        ))
+        .load(conn)?;
+    Ok(flatten(issued))
+}
+
+/// Deletes rows whose family has expired (reuse detection needs rotated
+/// tokens until then). At most `limit` rows per call.
+pub fn purge_expired(conn: &mut DbConnection, now: i64, limit: i64) -> Result<usize, DbError> {
+    let doomed: Vec<String> = refresh_tokens::table
+        .filter(refresh_tokens::family_expires_at.lt(now))
+        .select(refresh_tokens::token_hash)
+        .limit(limit)
+        .load(conn)?;
+    if doomed.is_empty() {
+        return Ok(0);
+    }
+    Ok(
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::token_hash.eq_any(doomed)))
+            .execute(conn)?,
+    )
+}
+
+fn flatten(issued: Vec<(Option<String>, Option<i64>)>) -> Vec<(String, i64)> {
+    issued
+        .into_iter()
+        .filter_map(|(jti, expires_at)| Some((jti?, expires_at?)))
+        .collect()
+}

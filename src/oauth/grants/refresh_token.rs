@@ -1,0 +1,117 @@
+//! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12).
+
+use super::{GrantError, choose_resource};
+use crate::db;
+use crate::oauth::{
+    OAuthClient, OAuthError,
+    error::ErrorCode,
+    issue::{self, Grantee, IdTokenInput},
+    params::Params,
+    refresh,
+    scope::Scopes,
+    token_endpoint::TokenResponse,
+};
+use crate::oidc::claims::user_claims;
+use crate::startup::AppState;
+
+pub async fn exchange(
+    state: &AppState,
+    client: &OAuthClient,
+    params: &Params,
+) -> Result<TokenResponse, GrantError> {
+    let presented = params
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    let rotated = refresh::rotate(state, &client.client_id, presented).await??;
+    let grant = &rotated.grant;
+    let granted = Scopes::from_stored(&grant.scope);
+    // `scope` may narrow the new access token only; the family keeps its
+    // original scope (RFC 6749 §6).
+    let scopes = match params.get("scope") {
+        None => granted.clone(),
+        Some(requested) => {
+            let requested = Scopes::parse(requested).map_err(|bad| {
+                OAuthError::new(ErrorCode::InvalidScope, format!("invalid scope {bad:?}"))
+            })?;
+            if !requested.is_subset_of(&granted) {
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    "scope exceeds what was originally granted",
+                )
+                .into());
+            }
+            requested
+        }
+    };
+    let granted_resources: Vec<String> = grant
+        .resources
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let resource = choose_resource(&granted_resources, params)?;
+    let user_id = grant.user_id.clone();
+    let lookup_resource = resource.clone();
+    let (user, roles, permissions) = state
+        .db
+        .run(move |conn| {
+            let user = db::users::find_by_id(conn, &user_id)?;
+            let roles = db::users::role_names(conn, &user_id)?;
+            let permissions = match &lookup_resource {
+                Some(api) => db::roles::user_permissions_on(conn, &user_id, api)?,
+                None => Vec::new(),
+            };
+            Ok((user, roles, permissions))
+        })
+        .await?;
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        return Err(OAuthError::invalid_grant("the user is no longer active").into());
+    };
+    let now = state.clock.now();
+    let grantee = Grantee {
+        sub: user.id.clone(),
+        roles: roles.clone(),
+        permissions,
+        resource,
+        auth_time: Some(grant.auth_time),
+        sid: Some(grant.sid.clone()),
+    };
+    let scopes = issue::grantable_scopes(&scopes, &grantee);
+    let access = issue::access_token(state, &client.client_id, &scopes, &grantee, now)?;
+    // OIDC Core §12.2: same sub and auth_time, no nonce.
+    let id_token = if scopes.contains("openid") {
+        Some(issue::id_token(
+            state,
+            IdTokenInput {
+                client_id: &client.client_id,
+                alg: client.id_token_alg,
+                sub: &user.id,
+                auth_time: grant.auth_time,
+                nonce: None,
+                sid: &grant.sid,
+                amr: grant.amr.split_whitespace().map(str::to_owned).collect(),
+                access_token: Some(&access.token),
+                user_claims: user_claims(&user, &roles, &scopes),
+            },
+            now,
+        )?)
+    } else {
+        None
+    };
+    let token_hash = rotated.token_hash.clone();
+    let jti = access.claims.jti.clone();
+    let expires_at = access.claims.exp;
+    state
+        .db
+        .run(move |conn| {
+            db::refresh_tokens::record_access_token(conn, &token_hash, &jti, expires_at)
+        })
+        .await?;
+    Ok(TokenResponse {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: access.claims.exp - now,
+        id_token,
+        refresh_token: Some(rotated.token.into_inner()),
+        scope: scopes.to_string_list(),
+    })
+}

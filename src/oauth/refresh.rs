@@ -1,0 +1,208 @@
+//! Refresh token families (OAuth 2.0 Security BCP §4.14): opaque tokens,
+//! rotated on every use; a rotated token presented again revokes the
+//! family, except inside a short grace window that lets a client's
+//! parallel refreshes share one successor.
+
+use super::{OAuthError, scope::Scopes};
+use crate::audit::{self, Event};
+use crate::crypto::random;
+use crate::db::{self, DbConnection, DbError, refresh_tokens::RefreshTokenRow};
+use crate::secret::Secret;
+use crate::startup::AppState;
+
+/// What a new family starts from (an authorization code's grant).
+pub struct FamilySeed<'a> {
+    pub client_id: &'a str,
+    pub user_id: &'a str,
+    pub scope: &'a Scopes,
+    pub resources: &'a str,
+    pub auth_time: i64,
+    pub sid: &'a str,
+    pub amr: &'a str,
+    pub access_token_jti: &'a str,
+    pub access_token_expires_at: i64,
+}
+
+pub fn start_family(
+    conn: &mut DbConnection,
+    state: &AppState,
+    seed: FamilySeed<'_>,
+    now: i64,
+) -> Result<Secret<String>, DbError> {
+    let tokens = &state.settings.tokens;
+    let token = random::new_token();
+    db::refresh_tokens::insert(
+        conn,
+        &RefreshTokenRow {
+            token_hash: random::token_hash(token.expose()),
+            family_id: db::new_id(),
+            client_id: seed.client_id.to_owned(),
+            user_id: seed.user_id.to_owned(),
+            scope: seed.scope.to_string_list(),
+            resources: seed.resources.to_owned(),
+            auth_time: seed.auth_time,
+            sid: seed.sid.to_owned(),
+            amr: seed.amr.to_owned(),
+            created_at: now,
+            expires_at: now
+                + tokens
+                    .refresh_token_idle_ttl_secs
+                    .min(tokens.refresh_token_absolute_ttl_secs),
+            family_expires_at: now + tokens.refresh_token_absolute_ttl_secs,
+            used_at: None,
+            successor_hash: None,
+            successor_sealed: None,
+            revoked_at: None,
+            access_token_jti: Some(seed.access_token_jti.to_owned()),
+            access_token_expires_at: Some(seed.access_token_expires_at),
+        },
+    )?;
+    Ok(token)
+}
+
+/// The outcome of presenting a refresh token.
+pub struct Rotated {
+    /// The grant the family carries (scope, resources, user, session).
+    pub grant: RefreshTokenRow,
+    /// The refresh token to hand back, and the hash of its row.
+    pub token: Secret<String>,
+    pub token_hash: String,
+}
+
+fn invalid(message: &str) -> Result<Result<Rotated, OAuthError>, DbError> {
+    Ok(Err(OAuthError::invalid_grant(message)))
+}
+
+/// Rotates `presented` for `client_id`. `Ok(Err(_))` is a protocol refusal.
+pub async fn rotate(
+    state: &AppState,
+    client_id: &str,
+    presented: &str,
+) -> Result<Result<Rotated, OAuthError>, DbError> {
+    let now = state.clock.now();
+    let hash = random::token_hash(presented);
+    let lookup = hash.clone();
+    // Read outside the transaction: a SQLite transaction must begin with
+    // its write, or a concurrent writer makes it fail instead of wait.
+    let Some(row) = state
+        .db
+        .run(move |conn| db::refresh_tokens::find(conn, &lookup))
+        .await?
+    else {
+        return invalid("unknown refresh token");
+    };
+    if row.client_id != client_id {
+        return invalid("the refresh token was issued to another client");
+    }
+    let state = state.clone();
+    let db = state.db.clone();
+    db.transaction(move |conn| {
+        if db::refresh_tokens::mark_used(conn, &hash, now)? {
+            return rotate_fresh(conn, &state, row, now);
+        }
+        // Already rotated (or revoked): look again now that we hold the lock.
+        let Some(row) = db::refresh_tokens::find(conn, &hash)? else {
+            return invalid("unknown refresh token");
+        };
+        if row.revoked_at.is_some() {
+            return invalid("the refresh token was revoked");
+        }
+        if let Some(rotated) = within_grace(conn, &state, &row, now)? {
+            return Ok(Ok(rotated));
+        }
+        // Reuse of a rotated token: someone holds a stolen copy. Revoke
+        // the family and everything it issued.
+        for (jti, expires_at) in db::refresh_tokens::revoke_family(conn, &row.family_id, now)? {
+            db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
+        }
+        audit::record(
+            conn,
+            Event {
+                kind: "refresh.reuse_detected",
+                actor: Some(&row.client_id),
+                subject: Some(&row.user_id),
+                details: Some(serde_json::json!({ "family": row.family_id })),
+                ..Event::default()
+            },
+            now,
+        )?;
+        invalid("the refresh token was already used; its family has been revoked")
+    })
+    .await
+}
+
+fn rotate_fresh(
+    conn: &mut DbConnection,
+    state: &AppState,
+    row: RefreshTokenRow,
+    now: i64,
+) -> Result<Result<Rotated, OAuthError>, DbError> {
+    if row.expires_at <= now || row.family_expires_at <= now {
+        return invalid("the refresh token has expired");
+    }
+    let active = db::users::find_by_id(conn, &row.user_id)?.is_some_and(|u| !u.disabled);
+    if !active {
+        return invalid("the user is no longer active");
+    }
+    let token = random::new_token();
+    let token_hash = random::token_hash(token.expose());
+    let idle = state.settings.tokens.refresh_token_idle_ttl_secs;
+    let successor = RefreshTokenRow {
+        token_hash: token_hash.clone(),
+        created_at: now,
+        expires_at: (now + idle).min(row.family_expires_at),
+        used_at: None,
+        successor_hash: None,
+        successor_sealed: None,
+        revoked_at: None,
+        access_token_jti: None,
+        access_token_expires_at: None,
+        ..row.clone()
+    };
+    db::refresh_tokens::insert(conn, &successor)?;
+    // Kept sealed only so a parallel refresh inside the grace window can be
+    // given the same successor; housekeeping erases it afterwards.
+    let sealed = state
+        .sealer
+        .seal(&row.token_hash, token.expose().as_bytes());
+    db::refresh_tokens::set_successor(conn, &row.token_hash, &token_hash, &sealed)?;
+    Ok(Ok(Rotated {
+        grant: successor,
+        token,
+        token_hash,
+    }))
+}
+
+fn within_grace(
+    conn: &mut DbConnection,
+    state: &AppState,
+    row: &RefreshTokenRow,
+    now: i64,
+) -> Result<Option<Rotated>, DbError> {
+    let grace = state.settings.tokens.refresh_token_reuse_grace_secs;
+    let (Some(used_at), Some(successor_hash), Some(sealed)) =
+        (row.used_at, &row.successor_hash, &row.successor_sealed)
+    else {
+        return Ok(None);
+    };
+    if now - used_at > grace {
+        return Ok(None);
+    }
+    let Some(successor) = db::refresh_tokens::find(conn, successor_hash)? else {
+        return Ok(None);
+    };
+    if successor.used_at.is_some() || successor.revoked_at.is_some() {
+        return Ok(None);
+    }
+    let Ok(plaintext) = state.sealer.open(&row.token_hash, sealed) else {
+        return Ok(None);
+    };
+    let Ok(token) = String::from_utf8(plaintext) else {
+        return Ok(None);
+    };
+    Ok(Some(Rotated {
+        grant: successor,
+        token: Secret::new(token),
+        token_hash: successor_hash.clone(),
+    }))
+}
