@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod housekeeping;
 pub mod http;
 pub mod oauth;
 pub mod oidc;

@@ -19,6 +19,8 @@ pub struct AppState {
     /// the reuse grace window).
     pub sealer: Arc<MasterKey>,
     pub clock: Arc<dyn Clock>,
+    /// Wakes the back-channel logout worker when deliveries are queued.
+    pub backchannel_wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -103,5 +105,6 @@ pub fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
         passwords: Arc::new(passwords),
         sealer: Arc::new(sealer),
         clock,
+        backchannel_wake: Arc::new(tokio::sync::Notify::new()),
     })
 }

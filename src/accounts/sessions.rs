@@ -84,3 +84,19 @@ pub fn current(
 pub fn end(conn: &mut DbConnection, id_hash: &str, now: i64) -> Result<(), DbError> {
     db::sessions::end(conn, id_hash, now)
 }
+
+/// The live session for an optional cookie value, off the async workers.
+pub async fn lookup(
+    state: &crate::startup::AppState,
+    cookie: Option<String>,
+) -> Result<Option<Session>, DbError> {
+    let Some(cookie) = cookie else {
+        return Ok(None);
+    };
+    let settings = state.settings.sessions.clone();
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| current(conn, &cookie, &settings, now))
+        .await
+}

@@ -67,6 +67,14 @@ pub fn user(settings: Settings, now: i64, command: UserCommand) -> Result<(), Cl
             })??;
             println!("password set for {username}");
         }
+        UserCommand::Disable { username } => {
+            db.transaction_blocking(|conn| Ok(users::set_disabled(conn, &username, true, now)))??;
+            println!("disabled {username}: sessions ended, refresh tokens revoked");
+        }
+        UserCommand::Enable { username } => {
+            db.transaction_blocking(|conn| Ok(users::set_disabled(conn, &username, false, now)))??;
+            println!("enabled {username}");
+        }
         UserCommand::List => {
             let mut after: Option<String> = None;
             println!("{:<32} {:<36} {:<32} ROLES", "USERNAME", "SUB", "EMAIL");

@@ -109,6 +109,10 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Stop a user signing in: ends their sessions, revokes their refresh tokens.
+    Disable { username: String },
+    /// Let a disabled user sign in again.
+    Enable { username: String },
     /// List users.
     List,
 }

@@ -95,3 +95,15 @@ pub fn any_admin_exists(conn: &mut DbConnection) -> Result<bool, DbError> {
         .get_result(conn)?;
     Ok(count > 0)
 }
+
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<(), DbError> {
+    diesel::update(users::table.find(id))
+        .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -130,13 +130,22 @@ impl RunningServer {
 
     /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
     pub async fn run(self) -> std::io::Result<()> {
-        let refresher = actix_web::rt::spawn(refresh_keys(self.state.clone()));
+        let background = [
+            actix_web::rt::spawn(refresh_keys(self.state.clone())),
+            actix_web::rt::spawn(crate::housekeeping::run(self.state.clone())),
+            actix_web::rt::spawn(crate::oidc::backchannel::run_worker(
+                self.state.clone(),
+                self.state.backchannel_wake.clone(),
+            )),
+        ];
         let metrics_handle = self.metrics_server.as_ref().map(Server::handle);
         if let Some(metrics_server) = self.metrics_server {
             actix_web::rt::spawn(metrics_server);
         }
         let result = self.server.await;
-        refresher.abort();
+        for task in background {
+            task.abort();
+        }
         if let Some(handle) = metrics_handle {
             handle.stop(true).await;
         }
@@ -149,6 +158,9 @@ async fn refresh_keys(state: AppState) {
     interval.tick().await;
     loop {
         interval.tick().await;
+        if let Err(error) = crate::housekeeping::rotate_due_keys(&state).await {
+            tracing::warn!(%error, "scheduled key rotation skipped");
+        }
         let keys = Arc::clone(&state.keys);
         let now = state.clock.now();
         let result = state.db.run(move |conn| Ok(keys.refresh(conn, now))).await;

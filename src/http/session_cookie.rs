@@ -39,3 +39,16 @@ pub fn build(state: &AppState, value: &Secret<String>) -> Cookie<'static> {
         ))
         .finish()
 }
+
+/// A cookie that deletes the session cookie.
+pub fn removal(state: &AppState) -> Cookie<'static> {
+    let secure = secure(state);
+    let mut cookie = Cookie::build(name(secure), "")
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .finish();
+    cookie.make_removal();
+    cookie
+}

@@ -9,12 +9,14 @@ pub mod code_flow;
 pub mod error;
 pub mod grant_type;
 pub mod grants;
+pub mod introspection;
 pub mod issue;
 pub mod params;
 pub mod pkce;
 pub mod redirect;
 pub mod redirect_uri;
 pub mod refresh;
+pub mod revocation;
 pub mod scope;
 pub mod token_endpoint;
 
@@ -23,3 +25,12 @@ pub use redirect_uri::RedirectUri;
 
 pub use client::OAuthClient;
 pub use error::{ErrorCode, OAuthError};
+
+/// A refresh token row, only if it belongs to `client_id`.
+pub(crate) fn refresh_tokens_of_client(
+    conn: &mut crate::db::DbConnection,
+    token_hash: &str,
+    client_id: &str,
+) -> Result<Option<crate::db::refresh_tokens::RefreshTokenRow>, crate::db::DbError> {
+    Ok(crate::db::refresh_tokens::find(conn, token_hash)?.filter(|row| row.client_id == client_id))
+}

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::{
-    GrantType, OAuthError, client_auth, code_flow::load_client, error::ErrorCode, grants,
-    params::Params,
+    GrantType, OAuthClient, OAuthError, client_auth, code_flow::load_client, error::ErrorCode,
+    grants, params::Params,
 };
 use crate::db::DbError;
 use crate::startup::AppState;
@@ -27,7 +27,7 @@ pub struct Failure {
     pub used_basic: bool,
 }
 
-fn db_failure(error: DbError) -> OAuthError {
+pub fn db_failure(error: DbError) -> OAuthError {
     match error {
         DbError::Unavailable(_) => OAuthError::new(
             ErrorCode::TemporarilyUnavailable,
@@ -40,14 +40,16 @@ fn db_failure(error: DbError) -> OAuthError {
     }
 }
 
-pub async fn handle(
+/// Authenticates the calling client (token, revocation and introspection
+/// endpoints share the rules).
+pub async fn authenticate_client(
     state: &AppState,
-    params: Params,
+    params: &Params,
     authorization: Option<&str>,
-) -> Result<TokenResponse, Failure> {
+) -> Result<OAuthClient, Failure> {
     let used_basic = authorization.is_some();
     let fail = |error: OAuthError| Failure { error, used_basic };
-    let presented = client_auth::presented(authorization, &params).map_err(fail)?;
+    let presented = client_auth::presented(authorization, params).map_err(fail)?;
     params.check_duplicates().map_err(fail)?;
     let client_id = presented.client_id.clone();
     let client = state
@@ -55,7 +57,17 @@ pub async fn handle(
         .run(move |conn| load_client(conn, &client_id))
         .await
         .map_err(|e| fail(db_failure(e)))?;
-    let client = client_auth::authenticate(client, &presented).map_err(fail)?;
+    client_auth::authenticate(client, &presented).map_err(fail)
+}
+
+pub async fn handle(
+    state: &AppState,
+    params: Params,
+    authorization: Option<&str>,
+) -> Result<TokenResponse, Failure> {
+    let used_basic = authorization.is_some();
+    let fail = |error: OAuthError| Failure { error, used_basic };
+    let client = authenticate_client(state, &params, authorization).await?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| fail(OAuthError::invalid_request("grant_type is required")))?;

@@ -4,9 +4,8 @@
 use serde_json::{Map, Value, json};
 
 use super::claims::user_claims;
-use crate::crypto::jwt;
 use crate::db::{self, DbError};
-use crate::oauth::access_token::{self, AccessTokenClaims};
+use crate::oauth::access_token;
 use crate::startup::AppState;
 
 #[derive(Debug)]
@@ -16,41 +15,13 @@ pub enum UserinfoError {
     Db(DbError),
 }
 
-/// Verifies one of our access tokens at `now` (the server's clock, not the
-/// library's, so time in tests is the app's time) and that it is not
-/// revoked.
-/// The audience is the caller's business: it is checked by whoever knows
-/// which one it expects.
-pub async fn verify_access_token(
-    state: &AppState,
-    token: &str,
-) -> Result<AccessTokenClaims, UserinfoError> {
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
-    validation.set_issuer(&[state.settings.issuer()]);
-    validation.validate_aud = false;
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    let claims: AccessTokenClaims = jwt::verify(token, &state.keys, access_token::TYP, validation)
-        .map_err(|e| UserinfoError::InvalidToken(e.to_string()))?;
-    let now = state.clock.now();
-    if claims.exp <= now || claims.nbf > now + 60 {
-        return Err(UserinfoError::InvalidToken("the token has expired".into()));
-    }
-    let jti = claims.jti.clone();
-    let revoked = state
-        .db
-        .run(move |conn| db::revoked_tokens::is_revoked(conn, &jti))
-        .await
-        .map_err(UserinfoError::Db)?;
-    if revoked {
-        return Err(UserinfoError::InvalidToken("the token was revoked".into()));
-    }
-    Ok(claims)
-}
-
 pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value>, UserinfoError> {
-    let claims = verify_access_token(state, token).await?;
+    let claims = access_token::verify(state, token)
+        .await
+        .map_err(|e| match e {
+            access_token::Rejected::Invalid(reason) => UserinfoError::InvalidToken(reason),
+            access_token::Rejected::Db(db) => UserinfoError::Db(db),
+        })?;
     let scopes = claims.scopes();
     // `openid` puts the userinfo endpoint in the audience; a token without
     // it is valid but not for this endpoint.

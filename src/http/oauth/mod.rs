@@ -3,6 +3,7 @@
 mod authorize;
 mod cors;
 pub(crate) mod responses;
+mod revoke_introspect;
 mod token;
 mod userinfo;
 
@@ -20,6 +21,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource(routes::TOKEN)
             .route(web::post().to(token::post))
             .route(web::method(actix_web::http::Method::OPTIONS).to(cors::preflight)),
+    )
+    .service(
+        web::resource(routes::REVOKE)
+            .route(web::post().to(revoke_introspect::revoke))
+            .route(web::method(actix_web::http::Method::OPTIONS).to(cors::preflight)),
+    )
+    .route(
+        routes::INTROSPECT,
+        web::post().to(revoke_introspect::introspect),
     )
     .service(
         web::resource(routes::USERINFO)

@@ -6,6 +6,7 @@ use super::routes;
 
 mod consent;
 mod login;
+mod logout;
 mod setup;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -23,6 +24,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource(routes::CONSENT)
             .route(web::get().to(consent::show))
             .route(web::post().to(consent::submit)),
+    )
+    .service(
+        web::resource(routes::LOGOUT)
+            .route(web::get().to(logout::get))
+            .route(web::post().to(logout::post)),
     );
 }
 

@@ -1,0 +1,109 @@
+//! The background sweep: expired codes, sessions, tokens, counters and
+//! deliveries are purged in batches; retired signing keys whose tokens have
+//! all expired leave the JWKS; keys due for rotation are rotated.
+
+use std::time::Duration;
+
+use crate::crypto::SigningAlgorithm;
+use crate::db::{
+    self,
+    housekeeping::{Cutoffs, Purged},
+};
+use crate::startup::AppState;
+
+const DAY: i64 = 86_400;
+
+/// One sweep, until every table is below its cut-off (batch by batch).
+pub async fn sweep(state: &AppState) -> Result<Purged, db::DbError> {
+    let now = state.clock.now();
+    let tokens = &state.settings.tokens;
+    let cut = Cutoffs {
+        now,
+        codes_before: now - tokens.access_token_ttl_secs - tokens.authorization_code_ttl_secs,
+        failures_before: now - state.settings.login.failure_window_secs,
+        history_before: now - 7 * DAY,
+        grace_before: now - tokens.refresh_token_reuse_grace_secs,
+    };
+    let limit = state.settings.housekeeping.batch_size;
+    let mut total = Purged::default();
+    loop {
+        let round = state
+            .db
+            .run(move |conn| db::housekeeping::sweep(conn, cut, limit))
+            .await?;
+        total = add(total, round);
+        if round.total() == 0 {
+            break;
+        }
+        // Let other work in between batches.
+        tokio::task::yield_now().await;
+    }
+    let retain = crate::startup::key_policy(&state.settings).retain_after_retire_secs;
+    state
+        .db
+        .run(move |conn| db::signing_keys::delete_retired_before(conn, now - retain))
+        .await?;
+    Ok(total)
+}
+
+fn add(a: Purged, b: Purged) -> Purged {
+    Purged {
+        authorization_requests: a.authorization_requests + b.authorization_requests,
+        authorization_codes: a.authorization_codes + b.authorization_codes,
+        sessions: a.sessions + b.sessions,
+        refresh_tokens: a.refresh_tokens + b.refresh_tokens,
+        revoked_tokens: a.revoked_tokens + b.revoked_tokens,
+        login_failures: a.login_failures + b.login_failures,
+        setup_tokens: a.setup_tokens + b.setup_tokens,
+        backchannel_deliveries: a.backchannel_deliveries + b.backchannel_deliveries,
+        sealed_successors: a.sealed_successors + b.sealed_successors,
+    }
+}
+
+/// Rotates each algorithm whose newest key is older than the interval.
+pub async fn rotate_due_keys(state: &AppState) -> Result<(), db::DbError> {
+    let days = state.settings.keys.rotation_interval_days;
+    if days <= 0 {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let keys = state.keys.clone();
+    state
+        .db
+        .run(move |conn| {
+            let rows = db::signing_keys::list(conn)?;
+            for alg in SigningAlgorithm::ALL {
+                let newest = rows
+                    .iter()
+                    .filter(|r| r.alg == alg.as_str())
+                    .map(|r| r.created_at)
+                    .max();
+                if newest.is_some_and(|created| created + days * DAY <= now) {
+                    match keys.rotate(conn, alg, now, false) {
+                        Ok(kid) => {
+                            tracing::info!(target: "audit", %alg, %kid, "scheduled key rotation")
+                        }
+                        Err(error) => {
+                            tracing::error!(%alg, %error, "scheduled key rotation failed")
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
+}
+
+pub async fn run(state: AppState) {
+    let every = Duration::from_secs(state.settings.housekeeping.interval_secs.max(1));
+    loop {
+        match sweep(&state).await {
+            Ok(purged) if purged.total() > 0 => {
+                tracing::info!(?purged, "housekeeping purged expired rows")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "housekeeping sweep failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}

@@ -1,0 +1,87 @@
+//! `POST /revoke` (RFC 7009) and `POST /introspect` (RFC 7662).
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+
+use super::{cors::allow_any_origin, responses::json_error};
+use crate::oauth::{
+    OAuthError, introspection,
+    params::Params,
+    revocation,
+    token_endpoint::{authenticate_client, db_failure},
+};
+use crate::startup::AppState;
+
+fn form_params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, HttpResponse> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Err(json_error(
+            &OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"),
+            false,
+        ));
+    }
+    Ok(Params::parse(body))
+}
+
+fn authorization(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}
+
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let params = match form_params(&req, &body) {
+        Ok(params) => params,
+        Err(response) => return response,
+    };
+    let client = match authenticate_client(&state, &params, authorization(&req)).await {
+        Ok(client) => client,
+        Err(failure) => return json_error(&failure.error, failure.used_basic),
+    };
+    let Some(token) = params.get("token") else {
+        return json_error(&OAuthError::invalid_request("token is required"), false);
+    };
+    match revocation::revoke(&state, &client, token, params.get("token_type_hint")).await {
+        Ok(()) => allow_any_origin(&mut HttpResponse::Ok())
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        Err(error) => json_error(&db_failure(error), false),
+    }
+}
+
+pub async fn introspect(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let params = match form_params(&req, &body) {
+        Ok(params) => params,
+        Err(response) => return response,
+    };
+    let client = match authenticate_client(&state, &params, authorization(&req)).await {
+        Ok(client) if !client.is_public => client,
+        Ok(_) => {
+            return json_error(
+                &OAuthError::invalid_client("introspection requires a confidential client"),
+                false,
+            );
+        }
+        Err(failure) => return json_error(&failure.error, failure.used_basic),
+    };
+    let Some(token) = params.get("token") else {
+        return json_error(&OAuthError::invalid_request("token is required"), false);
+    };
+    match introspection::introspect(&state, &client, token, params.get("token_type_hint")).await {
+        Ok(answer) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(answer),
+        Err(error) => json_error(&db_failure(error), false),
+    }
+}

@@ -1,0 +1,163 @@
+//! RP-Initiated Logout 1.0. A logout link must not be able to sign anyone
+//! out silently: without a valid `id_token_hint` for the current session
+//! the person confirms first, and the post-logout redirect is honoured only
+//! when it is registered, byte for byte, for the client.
+
+use jsonwebtoken::Validation;
+use serde::Deserialize;
+
+use super::backchannel;
+use crate::accounts::sessions::{self, Session};
+use crate::audit::{self, Event};
+use crate::crypto::jwt;
+use crate::db::{self, DbError};
+use crate::oauth::params::Params;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize)]
+struct HintClaims {
+    sub: String,
+    aud: HintAudience,
+    #[serde(default)]
+    sid: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum HintAudience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A verified `id_token_hint`: signed by one of our published keys (so
+/// never `alg: none`), from this issuer; expiry does not matter here.
+#[derive(Debug, Clone)]
+pub struct Hint {
+    pub sub: String,
+    pub client_id: Option<String>,
+    pub sid: Option<String>,
+}
+
+pub fn verify_hint(state: &AppState, token: &str) -> Option<Hint> {
+    let mut validation = Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[state.settings.issuer()]);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+    let claims: HintClaims = jwt::verify(token, &state.keys, "JWT", validation).ok()?;
+    let client_id = match claims.aud {
+        HintAudience::One(aud) => Some(aud),
+        HintAudience::Many(list) if list.len() == 1 => list.into_iter().next(),
+        HintAudience::Many(_) => None,
+    };
+    Some(Hint {
+        sub: claims.sub,
+        client_id,
+        sid: claims.sid,
+    })
+}
+
+/// What a logout request asks for, after checking.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// Where to send the browser afterwards (registered URI + `state`).
+    pub redirect: Option<String>,
+    /// A valid hint for the current session: no confirmation needed.
+    pub silent: bool,
+    /// A hint was sent but did not verify.
+    pub bad_hint: bool,
+}
+
+pub async fn evaluate(
+    state: &AppState,
+    params: &Params,
+    session: Option<&Session>,
+) -> Result<Evaluation, DbError> {
+    let hint = params
+        .get("id_token_hint")
+        .map(|token| verify_hint(state, token));
+    let bad_hint = matches!(hint, Some(None));
+    let hint = hint.flatten();
+    let hinted_client = hint.as_ref().and_then(|h| h.client_id.clone());
+    let client_id = match (params.get("client_id"), hinted_client) {
+        (Some(param), Some(hinted)) if param != hinted => None,
+        (Some(param), _) => Some(param.to_owned()),
+        (None, hinted) => hinted,
+    };
+    let redirect = match (params.get("post_logout_redirect_uri"), client_id, bad_hint) {
+        (Some(uri), Some(client_id), false) => {
+            let (uri, wanted) = (uri.to_owned(), client_id);
+            let registered = state
+                .db
+                .run(move |conn| {
+                    Ok(db::clients::find(conn, &wanted)?.is_some_and(|c| {
+                        !c.row.disabled && c.post_logout_redirect_uris.contains(&uri)
+                    }))
+                })
+                .await?;
+            registered.then(|| {
+                with_state(
+                    params.get("post_logout_redirect_uri").unwrap_or_default(),
+                    params.get("state"),
+                )
+            })
+        }
+        _ => None,
+    };
+    let silent = match (&hint, session) {
+        (Some(hint), Some(session)) => {
+            hint.sub == session.user_id && hint.sid.as_deref().is_none_or(|sid| sid == session.sid)
+        }
+        // Nobody is signed in here: there is nothing a forged link could end.
+        (Some(_), None) => true,
+        _ => false,
+    };
+    Ok(Evaluation {
+        redirect,
+        silent,
+        bad_hint,
+    })
+}
+
+fn with_state(uri: &str, state: Option<&str>) -> String {
+    match (url::Url::parse(uri), state) {
+        (Ok(mut url), Some(state)) => {
+            url.query_pairs_mut().append_pair("state", state);
+            url.into()
+        }
+        _ => uri.to_owned(),
+    }
+}
+
+/// Ends the session and queues back-channel logout tokens.
+pub async fn end_session(
+    state: &AppState,
+    session: &Session,
+    client_ip: Option<String>,
+) -> Result<(), DbError> {
+    let now = state.clock.now();
+    let session = session.clone();
+    let queued = state
+        .db
+        .transaction(move |conn| {
+            sessions::end(conn, &session.id_hash, now)?;
+            let queued = backchannel::enqueue(conn, &session.sid, &session.user_id, now)?;
+            audit::record(
+                conn,
+                Event {
+                    kind: "logout",
+                    actor: Some(&session.user_id),
+                    subject: Some(&session.user_id),
+                    client_ip: client_ip.as_deref(),
+                    details: Some(serde_json::json!({ "backchannel_clients": queued })),
+                },
+                now,
+            )?;
+            Ok(queued)
+        })
+        .await?;
+    if queued > 0 {
+        state.backchannel_wake.notify_one();
+    }
+    Ok(())
+}
