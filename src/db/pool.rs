@@ -155,6 +155,20 @@ impl Db {
             .await
     }
 
+    /// Runs `work` in a transaction that rolls back if `work` says no
+    /// (any `Err`), handing the refusal back as the inner result.
+    pub async fn transaction_with_refusal<T, E, F>(&self, work: F) -> Result<Result<T, E>, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.transaction_blocking(|conn| Ok(work(conn))))
+            .await
+            .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
+    }
+
     /// For the command line, which has no async workers to protect.
     pub fn run_blocking<T>(
         &self,

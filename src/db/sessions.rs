@@ -70,3 +70,18 @@ pub fn end_all_for_user(
     .set(sessions::ended_at.eq(now))
     .execute(conn)?)
 }
+
+/// The user's live sessions, newest first.
+pub fn live_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: i64,
+) -> Result<Vec<SessionRow>, DbError> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(SessionRow::as_select())
+        .order(sessions::created_at.desc())
+        .load(conn)?)
+}

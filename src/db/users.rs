@@ -107,3 +107,69 @@ pub fn set_disabled(
         .execute(conn)?;
     Ok(())
 }
+
+/// Users whose username or email starts with `prefix`, in username order,
+/// after `after` (keyset pagination). Prefixes become index range scans
+/// (`>= prefix AND < prefix + U+10FFFF`), which both backends serve from
+/// their B-tree indexes, unlike `LIKE`.
+pub fn search(
+    conn: &mut DbConnection,
+    prefix: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, DbError> {
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .order(users::username.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(prefix) = prefix.filter(|p| !p.is_empty()) {
+        let upper = format!("{prefix}\u{10FFFF}");
+        query = query.filter(
+            users::username
+                .ge(prefix.to_owned())
+                .and(users::username.lt(upper.clone()))
+                .or(users::email
+                    .ge(prefix.to_owned())
+                    .and(users::email.lt(upper))),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(users::username.gt(after.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn update_profile(
+    conn: &mut DbConnection,
+    id: &str,
+    email: Option<Option<String>>,
+    email_verified: Option<bool>,
+    name: Option<Option<String>>,
+    now: i64,
+) -> Result<(), DbError> {
+    if let Some(email) = email {
+        diesel::update(users::table.find(id))
+            .set(users::email.eq(email))
+            .execute(conn)?;
+    }
+    if let Some(verified) = email_verified {
+        diesel::update(users::table.find(id))
+            .set(users::email_verified.eq(verified))
+            .execute(conn)?;
+    }
+    if let Some(name) = name {
+        diesel::update(users::table.find(id))
+            .set(users::name.eq(name))
+            .execute(conn)?;
+    }
+    diesel::update(users::table.find(id))
+        .set(users::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes the user; sessions, codes, tokens, roles and consents go with it.
+pub fn delete(conn: &mut DbConnection, id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(users::table.find(id)).execute(conn)?)
+}

@@ -1,6 +1,7 @@
 //! The only actix-web code: routes, extractors, middleware, pages, and the
 //! one place errors become responses.
 
+mod admin_api;
 pub(crate) mod csrf;
 pub(crate) mod error;
 mod health;

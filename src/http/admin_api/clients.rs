@@ -1,0 +1,256 @@
+//! `/admin/api/v1/clients`.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{
+    caller::Admin,
+    error::{ApiError, ErrorBody},
+};
+use crate::db;
+use crate::oauth::{
+    GrantType,
+    client_registration::{self, ClientSpec},
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientView {
+    pub client_id: String,
+    pub name: String,
+    pub public: bool,
+    pub disabled: bool,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub resources: Vec<String>,
+    pub roles: Vec<String>,
+    pub skip_consent: bool,
+    pub backchannel_logout_uri: Option<String>,
+}
+
+impl From<db::clients::ClientRecord> for ClientView {
+    fn from(record: db::clients::ClientRecord) -> Self {
+        let row = record.row;
+        Self {
+            client_id: row.client_id,
+            name: row.name,
+            public: row.is_public,
+            disabled: row.disabled,
+            grant_types: row
+                .grant_types
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            scopes: row.scopes.split_whitespace().map(str::to_owned).collect(),
+            redirect_uris: record.redirect_uris,
+            post_logout_redirect_uris: record.post_logout_redirect_uris,
+            resources: record.resources,
+            roles: record.roles,
+            skip_consent: row.skip_consent,
+            backchannel_logout_uri: row.backchannel_logout_uri,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewClientBody {
+    pub client_id: String,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// authorization_code, refresh_token, client_credentials
+    #[serde(default)]
+    pub grant_types: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub introspect: Vec<String>,
+    #[serde(default)]
+    pub skip_consent: bool,
+    pub backchannel_logout_uri: Option<String>,
+}
+
+/// The client, and its secret: shown exactly once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedClient {
+    pub client: ClientView,
+    pub client_secret: Option<String>,
+}
+
+async fn view(admin: &Admin, client_id: String) -> Result<ClientView, ApiError> {
+    let wanted = client_id.clone();
+    admin
+        .state
+        .db
+        .run(move |conn| db::clients::find(conn, &wanted))
+        .await?
+        .map(ClientView::from)
+        .ok_or_else(|| ApiError::NotFound(format!("client {client_id:?} not found")))
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/clients", tag = "clients",
+    responses((status = 200, body = [ClientView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list(admin: Admin) -> Result<HttpResponse, ApiError> {
+    admin.require("clients:read")?;
+    let clients = admin
+        .state
+        .db
+        .run(|conn| {
+            let mut views = Vec::new();
+            for row in db::clients::list(conn)? {
+                if let Some(record) = db::clients::find(conn, &row.client_id)? {
+                    views.push(ClientView::from(record));
+                }
+            }
+            Ok(views)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(clients))
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/clients/{client_id}", tag = "clients",
+    responses((status = 200, body = ClientView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get(admin: Admin, client_id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    admin.require("clients:read")?;
+    Ok(HttpResponse::Ok().json(view(&admin, client_id.into_inner()).await?))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/clients", tag = "clients", request_body = NewClientBody,
+    responses((status = 201, body = CreatedClient), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    admin: Admin,
+    body: web::Json<NewClientBody>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("clients:write")?;
+    let body = body.into_inner();
+    let grant_types = body
+        .grant_types
+        .iter()
+        .map(|g| g.parse::<GrantType>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::Invalid)?;
+    let scopes = if body.scopes.is_empty() {
+        crate::oauth::scope::SUPPORTED_SCOPES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    } else {
+        body.scopes
+    };
+    let spec = ClientSpec {
+        client_id: body.client_id,
+        name: body.name,
+        public: body.public,
+        redirect_uris: body.redirect_uris,
+        post_logout_redirect_uris: body.post_logout_redirect_uris,
+        grant_types,
+        scopes,
+        resources: body.resources,
+        introspect: body.introspect,
+        skip_consent: body.skip_consent,
+        id_token_alg: None,
+        backchannel_logout_uri: body.backchannel_logout_uri,
+        secret: None,
+    };
+    let now = admin.state.clock.now();
+    let registered = admin
+        .state
+        .db
+        .transaction_with_refusal(move |conn| client_registration::register(conn, spec, now))
+        .await??;
+    admin
+        .audit("admin.client.created", &registered.client_id, json!({}))
+        .await?;
+    let client = view(&admin, registered.client_id).await?;
+    Ok(HttpResponse::Created().json(CreatedClient {
+        client,
+        client_secret: registered.secret.map(|s| s.into_inner()),
+    }))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/clients/{client_id}/rotate-secret", tag = "clients",
+    responses((status = 200, body = CreatedClient), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rotate_secret(
+    admin: Admin,
+    client_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("clients:write")?;
+    let client_id = client_id.into_inner();
+    let now = admin.state.clock.now();
+    let id = client_id.clone();
+    let secret = admin
+        .state
+        .db
+        .run(move |conn| Ok(client_registration::rotate_secret(conn, &id, now)))
+        .await??;
+    admin
+        .audit("admin.client.secret_rotated", &client_id, json!({}))
+        .await?;
+    let client = view(&admin, client_id).await?;
+    Ok(HttpResponse::Ok().json(CreatedClient {
+        client,
+        client_secret: Some(secret.into_inner()),
+    }))
+}
+
+async fn set_disabled(
+    admin: Admin,
+    client_id: String,
+    disabled: bool,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("clients:write")?;
+    let now = admin.state.clock.now();
+    let id = client_id.clone();
+    admin
+        .state
+        .db
+        .run(move |conn| Ok(client_registration::set_disabled(conn, &id, disabled, now)))
+        .await??;
+    let kind = if disabled {
+        "admin.client.disabled"
+    } else {
+        "admin.client.enabled"
+    };
+    admin.audit(kind, &client_id, json!({})).await?;
+    Ok(HttpResponse::Ok().json(view(&admin, client_id).await?))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/clients/{client_id}/disable", tag = "clients",
+    responses((status = 200, body = ClientView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn disable(admin: Admin, client_id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    set_disabled(admin, client_id.into_inner(), true).await
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/clients/{client_id}/enable", tag = "clients",
+    responses((status = 200, body = ClientView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn enable(admin: Admin, client_id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    set_disabled(admin, client_id.into_inner(), false).await
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/clients/{client_id}", tag = "clients",
+    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn delete(admin: Admin, client_id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    admin.require("clients:write")?;
+    let client_id = client_id.into_inner();
+    let id = client_id.clone();
+    admin
+        .state
+        .db
+        .run(move |conn| Ok(client_registration::delete(conn, &id)))
+        .await??;
+    admin
+        .audit("admin.client.deleted", &client_id, json!({}))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,138 @@
+//! `/admin/api/v1/keys` and `/admin/api/v1/audit`.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    caller::Admin,
+    error::{ApiError, ErrorBody},
+};
+use crate::crypto::{SigningAlgorithm, describe_keys};
+use crate::db;
+use crate::startup::key_policy;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyView {
+    pub kid: String,
+    pub alg: String,
+    /// active, pending, retired or expired
+    pub state: String,
+    pub created_at: i64,
+    pub activates_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RotateBody {
+    /// RS256, ES256 or EdDSA; all when absent.
+    pub alg: Option<String>,
+    /// Sign with the new key at once (a leaked key).
+    #[serde(default)]
+    pub now: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    pub id: String,
+    pub occurred_at: i64,
+    pub kind: String,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub client_ip: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Event kind prefix, such as `login.` or `admin.`.
+    pub kind: Option<String>,
+    /// 1–500, default 100.
+    pub limit: Option<i64>,
+}
+
+async fn keys(admin: &Admin) -> Result<Vec<KeyView>, ApiError> {
+    let policy = key_policy(&admin.state.settings);
+    let now = admin.state.clock.now();
+    let rows = admin.state.db.run(db::signing_keys::list).await?;
+    Ok(describe_keys(&rows, now, policy)
+        .into_iter()
+        .map(|k| KeyView {
+            kid: k.kid,
+            alg: k.alg.to_string(),
+            state: k.state.to_owned(),
+            created_at: k.created_at,
+            activates_at: k.activates_at,
+            retired_at: k.retired_at,
+        })
+        .collect())
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/keys", tag = "keys",
+    responses((status = 200, body = [KeyView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_keys(admin: Admin) -> Result<HttpResponse, ApiError> {
+    admin.require("keys:read")?;
+    Ok(HttpResponse::Ok().json(keys(&admin).await?))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/keys/rotate", tag = "keys", request_body = RotateBody,
+    responses((status = 200, body = [KeyView]), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn rotate(admin: Admin, body: web::Json<RotateBody>) -> Result<HttpResponse, ApiError> {
+    admin.require("keys:write")?;
+    let RotateBody {
+        alg,
+        now: immediately,
+    } = body.into_inner();
+    let algs: Vec<SigningAlgorithm> = match alg {
+        Some(alg) => vec![alg.parse().map_err(ApiError::Invalid)?],
+        None => SigningAlgorithm::ALL.to_vec(),
+    };
+    let now = admin.state.clock.now();
+    for alg in algs {
+        let store = admin.state.keys.clone();
+        let kid = admin
+            .state
+            .db
+            .transaction_with_refusal(move |conn| store.rotate(conn, alg, now, immediately))
+            .await?
+            .map_err(|e| {
+                tracing::error!(error = %e, "key rotation failed");
+                ApiError::Internal
+            })?;
+        admin
+            .audit(
+                "admin.key.rotated",
+                &kid,
+                json!({ "alg": alg.as_str(), "immediately": immediately }),
+            )
+            .await?;
+    }
+    Ok(HttpResponse::Ok().json(keys(&admin).await?))
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = [AuditView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn audit(admin: Admin, query: web::Query<AuditQuery>) -> Result<HttpResponse, ApiError> {
+    admin.require("audit:read")?;
+    let AuditQuery { kind, limit } = query.into_inner();
+    let limit = limit.unwrap_or(100).clamp(1, 500);
+    let rows = admin
+        .state
+        .db
+        .run(move |conn| db::audit::recent(conn, kind.as_deref(), limit))
+        .await?;
+    let events: Vec<AuditView> = rows
+        .into_iter()
+        .map(|row| AuditView {
+            details: serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null),
+            id: row.id,
+            occurred_at: row.occurred_at,
+            kind: row.kind,
+            actor: row.actor,
+            subject: row.subject,
+            client_ip: row.client_ip,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(events))
+}

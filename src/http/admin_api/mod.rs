@@ -1,0 +1,128 @@
+//! The admin API, `/admin/api/v1`: JSON, documented as OpenAPI at
+//! `/admin/api/v1/openapi.json`, authenticated with Gatehouse access tokens
+//! for the built-in API `gatehouse-admin`.
+
+mod caller;
+mod clients;
+mod directory;
+mod error;
+mod keys_audit;
+mod users;
+
+use actix_web::{HttpResponse, web};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+pub const PREFIX: &str = "/admin/api/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Gatehouse admin API", description = "Manage users, roles, APIs, clients, keys and read the audit log. \
+        Authenticate with a Gatehouse access token whose audience is `gatehouse-admin`; each call needs a permission \
+        on that API (users:read, users:write, roles:read, roles:write, clients:read, clients:write, keys:read, \
+        keys:write, audit:read, sessions:write)."),
+    paths(
+        users::list, users::create, users::get, users::update, users::set_password, users::disable, users::enable,
+        users::unlock, users::delete, users::grant_role, users::revoke_role, users::sessions, users::end_sessions,
+        directory::list_roles, directory::create_role, directory::delete_role, directory::allow,
+        directory::list_apis, directory::create_api, directory::add_permission,
+        clients::list, clients::get, clients::create, clients::rotate_secret, clients::disable, clients::enable,
+        clients::delete,
+        keys_audit::list_keys, keys_audit::rotate, keys_audit::audit,
+    ),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+async fn openapi() -> HttpResponse {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope(PREFIX)
+            .route("/openapi.json", web::get().to(openapi))
+            .route("/users", web::get().to(users::list))
+            .route("/users", web::post().to(users::create))
+            .route("/users/{username}", web::get().to(users::get))
+            .route("/users/{username}", web::patch().to(users::update))
+            .route("/users/{username}", web::delete().to(users::delete))
+            .route(
+                "/users/{username}/password",
+                web::put().to(users::set_password),
+            )
+            .route("/users/{username}/disable", web::post().to(users::disable))
+            .route("/users/{username}/enable", web::post().to(users::enable))
+            .route("/users/{username}/unlock", web::post().to(users::unlock))
+            .route(
+                "/users/{username}/roles/{role}",
+                web::put().to(users::grant_role),
+            )
+            .route(
+                "/users/{username}/roles/{role}",
+                web::delete().to(users::revoke_role),
+            )
+            .route("/users/{username}/sessions", web::get().to(users::sessions))
+            .route(
+                "/users/{username}/sessions",
+                web::delete().to(users::end_sessions),
+            )
+            .route("/roles", web::get().to(directory::list_roles))
+            .route("/roles", web::post().to(directory::create_role))
+            .route("/roles/{name}", web::delete().to(directory::delete_role))
+            .route(
+                "/roles/{name}/permissions",
+                web::post().to(directory::allow),
+            )
+            .route("/apis", web::get().to(directory::list_apis))
+            .route("/apis", web::post().to(directory::create_api))
+            .route(
+                "/apis/permissions",
+                web::post().to(directory::add_permission),
+            )
+            .route("/clients", web::get().to(clients::list))
+            .route("/clients", web::post().to(clients::create))
+            .route("/clients/{client_id}", web::get().to(clients::get))
+            .route("/clients/{client_id}", web::delete().to(clients::delete))
+            .route(
+                "/clients/{client_id}/rotate-secret",
+                web::post().to(clients::rotate_secret),
+            )
+            .route(
+                "/clients/{client_id}/disable",
+                web::post().to(clients::disable),
+            )
+            .route(
+                "/clients/{client_id}/enable",
+                web::post().to(clients::enable),
+            )
+            .route("/keys", web::get().to(keys_audit::list_keys))
+            .route("/keys/rotate", web::post().to(keys_audit::rotate))
+            .route("/audit", web::get().to(keys_audit::audit)),
+    );
+}

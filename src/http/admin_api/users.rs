@@ -1,0 +1,420 @@
+//! `/admin/api/v1/users`.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    caller::Admin,
+    error::{ApiError, ErrorBody},
+};
+use crate::accounts::{throttle, users as accounts};
+use crate::db::{self, users::UserRow};
+use crate::secret::Secret;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    /// The stable `sub`.
+    pub id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub disabled: bool,
+    pub roles: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl UserView {
+    fn new(row: UserRow, roles: Vec<String>) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            email: row.email,
+            email_verified: row.email_verified,
+            name: row.name,
+            disabled: row.disabled,
+            roles,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub users: Vec<UserView>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Username or email prefix.
+    pub q: Option<String>,
+    /// The last username of the previous page.
+    pub after: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUserBody {
+    pub username: String,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub password: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUserBody {
+    /// An empty string removes the email.
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+    /// An empty string removes the name.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordBody {
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    pub sid: String,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+async fn load_user(admin: &Admin, username: String) -> Result<(UserRow, Vec<String>), ApiError> {
+    Ok(admin
+        .state
+        .db
+        .run(move |conn| {
+            Ok(match accounts::find(conn, &username) {
+                Ok(user) => {
+                    let roles = db::users::role_names(conn, &user.id)?;
+                    Ok((user, roles))
+                }
+                Err(error) => Err(error),
+            })
+        })
+        .await??)
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/users", tag = "users", params(ListQuery),
+    responses((status = 200, body = UserPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(admin: Admin, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    admin.require("users:read")?;
+    let ListQuery { q, after, limit } = query.into_inner();
+    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let page = admin
+        .state
+        .db
+        .run(move |conn| {
+            db::users::search(conn, q.as_deref(), after.as_deref(), limit)?
+                .into_iter()
+                .map(|row| {
+                    Ok(UserView::new(
+                        row.clone(),
+                        db::users::role_names(conn, &row.id)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, db::DbError>>()
+        })
+        .await?;
+    let next = (page.len() as i64 == limit)
+        .then(|| page.last().map(|u| u.username.clone()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(UserPage { users: page, next }))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/users", tag = "users", request_body = NewUserBody,
+    responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(admin: Admin, body: web::Json<NewUserBody>) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let body = body.into_inner();
+    let new = accounts::NewUser {
+        username: body.username,
+        email: body.email.filter(|e| !e.is_empty()),
+        email_verified: body.email_verified,
+        name: body.name,
+        roles: body.roles,
+    };
+    let password = body.password.map(Secret::new);
+    let hasher = admin.state.passwords.clone();
+    let now = admin.state.clock.now();
+    let prepare = new.clone();
+    let row = web::block(move || accounts::prepare_user(&prepare, password.as_ref(), &hasher, now))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    let insert = row.clone();
+    let roles = new.roles.clone();
+    admin
+        .state
+        .db
+        .transaction_with_refusal(move |conn| accounts::insert_user(conn, &insert, &roles))
+        .await??;
+    admin
+        .audit(
+            "admin.user.created",
+            &row.id,
+            json!({ "username": row.username, "roles": new.roles }),
+        )
+        .await?;
+    let (user, roles) = load_user(&admin, row.username).await?;
+    Ok(HttpResponse::Created().json(UserView::new(user, roles)))
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/users/{username}", tag = "users",
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    admin.require("users:read")?;
+    let (user, roles) = load_user(&admin, username.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
+}
+
+#[utoipa::path(patch, path = "/admin/api/v1/users/{username}", tag = "users", request_body = UpdateUserBody,
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    admin: Admin,
+    username: web::Path<String>,
+    body: web::Json<UpdateUserBody>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let username = username.into_inner();
+    let body = body.into_inner();
+    let email = match body.email {
+        None => None,
+        Some(e) if e.trim().is_empty() => Some(None),
+        Some(e) => Some(Some(crate::accounts::names::email(&e)?)),
+    };
+    let name = body
+        .name
+        .map(|n| Some(n.trim().to_owned()).filter(|n| !n.is_empty()));
+    let verified = body.email_verified;
+    let (user, _) = load_user(&admin, username.clone()).await?;
+    let now = admin.state.clock.now();
+    let id = user.id.clone();
+    admin
+        .state
+        .db
+        .run(move |conn| db::users::update_profile(conn, &id, email, verified, name, now))
+        .await?;
+    admin
+        .audit(
+            "admin.user.updated",
+            &user.id,
+            json!({ "username": username }),
+        )
+        .await?;
+    let (user, roles) = load_user(&admin, username).await?;
+    Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
+}
+
+#[utoipa::path(put, path = "/admin/api/v1/users/{username}/password", tag = "users", request_body = PasswordBody,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn set_password(
+    admin: Admin,
+    username: web::Path<String>,
+    body: web::Json<PasswordBody>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let (user, _) = load_user(&admin, username.into_inner()).await?;
+    let hasher = admin.state.passwords.clone();
+    let password = Secret::new(body.into_inner().password);
+    let hash = web::block(move || hasher.hash(&password))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let now = admin.state.clock.now();
+    let id = user.id.clone();
+    admin
+        .state
+        .db
+        .run(move |conn| db::users::set_password_hash(conn, &id, &hash, now))
+        .await?;
+    admin
+        .audit(
+            "admin.user.password_set",
+            &user.id,
+            json!({ "username": user.username }),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn set_disabled(
+    admin: Admin,
+    username: String,
+    disabled: bool,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let now = admin.state.clock.now();
+    let name = username.clone();
+    admin
+        .state
+        .db
+        .transaction_with_refusal(move |conn| accounts::set_disabled(conn, &name, disabled, now))
+        .await??;
+    let (user, roles) = load_user(&admin, username).await?;
+    Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/users/{username}/disable", tag = "users",
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn disable(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    set_disabled(admin, username.into_inner(), true).await
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/users/{username}/enable", tag = "users",
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn enable(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    set_disabled(admin, username.into_inner(), false).await
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/users/{username}/unlock", tag = "users",
+    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn unlock(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let (user, _) = load_user(&admin, username.into_inner()).await?;
+    let key = throttle::account_key(&user.username);
+    admin
+        .state
+        .db
+        .run(move |conn| throttle::clear(conn, &key))
+        .await?;
+    admin
+        .audit(
+            "admin.user.unlocked",
+            &user.id,
+            json!({ "username": user.username }),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/users/{username}", tag = "users",
+    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn delete(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let (user, _) = load_user(&admin, username.into_inner()).await?;
+    let id = user.id.clone();
+    admin
+        .state
+        .db
+        .run(move |conn| db::users::delete(conn, &id))
+        .await?;
+    admin
+        .audit(
+            "admin.user.deleted",
+            &user.id,
+            json!({ "username": user.username }),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(put, path = "/admin/api/v1/users/{username}/roles/{role}", tag = "users",
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn grant_role(
+    admin: Admin,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let (username, role) = path.into_inner();
+    let (name, r) = (username.clone(), role.clone());
+    admin
+        .state
+        .db
+        .run(move |conn| Ok(crate::accounts::roles::grant_to_user(conn, &r, &name)))
+        .await??;
+    let (user, roles) = load_user(&admin, username).await?;
+    admin
+        .audit("admin.user.role_granted", &user.id, json!({ "role": role }))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/users/{username}/roles/{role}", tag = "users",
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke_role(
+    admin: Admin,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let (username, role) = path.into_inner();
+    let (name, r) = (username.clone(), role.clone());
+    admin
+        .state
+        .db
+        .run(move |conn| Ok(crate::accounts::roles::revoke_from_user(conn, &r, &name)))
+        .await??;
+    let (user, roles) = load_user(&admin, username).await?;
+    admin
+        .audit("admin.user.role_revoked", &user.id, json!({ "role": role }))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/users/{username}/sessions", tag = "users",
+    responses((status = 200, body = [SessionView]), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn sessions(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    admin.require("users:read")?;
+    let (user, _) = load_user(&admin, username.into_inner()).await?;
+    let now = admin.state.clock.now();
+    let rows = admin
+        .state
+        .db
+        .run(move |conn| db::sessions::live_for_user(conn, &user.id, now))
+        .await?;
+    let views: Vec<SessionView> = rows
+        .into_iter()
+        .map(|s| SessionView {
+            sid: s.sid,
+            auth_time: s.auth_time,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/users/{username}/sessions", tag = "users",
+    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn end_sessions(
+    admin: Admin,
+    username: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("sessions:write")?;
+    let (user, _) = load_user(&admin, username.into_inner()).await?;
+    let now = admin.state.clock.now();
+    let id = user.id.clone();
+    let ended = admin
+        .state
+        .db
+        .run(move |conn| db::sessions::end_all_for_user(conn, &id, now))
+        .await?;
+    admin
+        .audit(
+            "admin.user.sessions_ended",
+            &user.id,
+            json!({ "ended": ended }),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
