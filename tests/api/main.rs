@@ -1,1 +1,14 @@
+//! One integration-test binary: the real server, started on port 0 per
+//! test, and the real `gatehouse` command line. See `helpers` for `TestApp`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod cli;
+mod cli_clients;
+mod cli_keys;
+mod foundation;
+mod foundation_database;
+mod foundation_keys;
+mod foundation_setup;
