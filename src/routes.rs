@@ -16,6 +16,7 @@ pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 pub const SETUP: &str = "/setup";
+pub const ADMIN: &str = "/admin";
 pub const STATIC: &str = "/static";
 
 /// An absolute URL under the issuer.

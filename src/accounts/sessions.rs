@@ -100,3 +100,23 @@ pub async fn lookup(
         .run(move |conn| current(conn, &cookie, &settings, now))
         .await
 }
+
+/// Starts a fresh session for `user_id`, ending the one the browser
+/// brought (a new id at every sign-in: no fixation).
+pub async fn sign_in(
+    state: &crate::startup::AppState,
+    user_id: String,
+    old_cookie: Option<String>,
+) -> Result<Secret<String>, DbError> {
+    let settings = state.settings.sessions.clone();
+    let now = state.clock.now();
+    state
+        .db
+        .transaction(move |conn| {
+            if let Some(old) = old_cookie {
+                end(conn, &random::token_hash(&old), now)?;
+            }
+            Ok(start(conn, &user_id, &["pwd"], &settings, now)?.0)
+        })
+        .await
+}

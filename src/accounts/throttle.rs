@@ -20,10 +20,10 @@ pub fn blocked_for(
 ) -> Result<Option<i64>, DbError> {
     let mut longest = None;
     for key in keys {
-        if let Some(row) = db::login_failures::find(conn, key)? {
-            if row.blocked_until > now {
-                longest = Some(longest.unwrap_or(0).max(row.blocked_until - now));
-            }
+        if let Some(row) = db::login_failures::find(conn, key)?
+            && row.blocked_until > now
+        {
+            longest = Some(longest.unwrap_or(0).max(row.blocked_until - now));
         }
     }
     Ok(longest)

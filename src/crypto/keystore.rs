@@ -218,9 +218,11 @@ impl KeyStore {
             .alg
             .parse()
             .map_err(|_| KeyStoreError::UnknownAlgorithm(row.alg.clone()))?;
-        let has_other_signer = rows
-            .iter()
-            .any(|r| r.kid != kid && r.alg == row.alg && r.retired_at.is_none());
+        // Another key that signs now and is not due to retire (a rotation's
+        // pending key does not sign yet).
+        let has_other_signer = rows.iter().any(|r| {
+            r.kid != kid && r.alg == row.alg && r.activates_at <= now && r.retired_at.is_none()
+        });
         if !has_other_signer {
             self.create_key(conn, alg, now, now)?;
         }

@@ -36,10 +36,13 @@ pub fn install() {
     let _ = PROVIDER.install_default();
 }
 
+/// Signs a message with a key parsed when the signer was made.
+type SignFn =
+    Box<dyn Fn(&[u8]) -> std::result::Result<Vec<u8>, ring::error::Unspecified> + Send + Sync>;
+
 struct RingSigner {
     algorithm: Algorithm,
-    sign:
-        Box<dyn Fn(&[u8]) -> std::result::Result<Vec<u8>, ring::error::Unspecified> + Send + Sync>,
+    sign: SignFn,
 }
 
 impl Signer<Vec<u8>> for RingSigner {
@@ -56,7 +59,7 @@ impl JwtSigner for RingSigner {
 
 fn new_signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>> {
     let der = key.as_bytes().to_vec();
-    let sign: Box<dyn Fn(&[u8]) -> _ + Send + Sync> = match algorithm {
+    let sign: SignFn = match algorithm {
         Algorithm::RS256 => {
             let pair = RsaKeyPair::from_der(&der)
                 .or_else(|_| RsaKeyPair::from_pkcs8(&der))

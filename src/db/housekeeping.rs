@@ -76,11 +76,20 @@ pub fn sweep(conn: &mut DbConnection, cut: Cutoffs, limit: i64) -> Result<Purged
             authorization_requests::expires_at.lt(cut.now),
             limit
         ),
+        // A live session's codes stay: they say which clients the session
+        // signed in to, whom its logout must reach (back-channel logout).
         authorization_codes: purge!(
             conn,
             authorization_codes,
             code_hash,
-            authorization_codes::expires_at.lt(cut.codes_before),
+            authorization_codes::expires_at.lt(cut.codes_before).and(
+                authorization_codes::sid.ne_all(
+                    sessions::table
+                        .filter(sessions::ended_at.is_null())
+                        .filter(sessions::expires_at.gt(cut.now))
+                        .select(sessions::sid)
+                )
+            ),
             limit
         ),
         sessions: purge!(

@@ -70,17 +70,60 @@ pub fn set_successor(
     Ok(())
 }
 
+/// Records an access token issued with this refresh token. Within the
+/// grace window one refresh token can buy several, so the row keeps a
+/// space-separated list (and the latest expiry): revoking the family must
+/// reach every one of them. False if the token was revoked meanwhile (the
+/// access token must then not be handed out).
 pub fn record_access_token(
     conn: &mut DbConnection,
     token_hash: &str,
     jti: &str,
     expires_at: i64,
-) -> Result<(), DbError> {
+) -> Result<bool, DbError> {
+    conn.transaction(|conn| {
+        // Write first: the row (PostgreSQL) or the database (SQLite) is
+        // locked before it is read, so parallel refreshes do not lose an
+        // entry.
+        diesel::update(refresh_tokens::table.find(token_hash))
+            .set(
+                refresh_tokens::access_token_expires_at.eq(refresh_tokens::access_token_expires_at),
+            )
+            .execute(conn)?;
+        let (recorded, until, revoked_at): (Option<String>, Option<i64>, Option<i64>) =
+            refresh_tokens::table
+                .find(token_hash)
+                .select((
+                    refresh_tokens::access_token_jti,
+                    refresh_tokens::access_token_expires_at,
+                    refresh_tokens::revoked_at,
+                ))
+                .first(conn)?;
+        if revoked_at.is_some() {
+            return Ok(false);
+        }
+        let jtis = match recorded.filter(|list| !list.trim().is_empty()) {
+            Some(list) => format!("{list} {jti}"),
+            None => jti.to_owned(),
+        };
+        let until = until.map_or(expires_at, |t| t.max(expires_at));
+        diesel::update(refresh_tokens::table.find(token_hash))
+            .set((
+                refresh_tokens::access_token_jti.eq(jtis),
+                refresh_tokens::access_token_expires_at.eq(until),
+            ))
+            .execute(conn)?;
+        Ok(true)
+    })
+}
+
+/// Takes the write lock for `token_hash` before a transaction reads it:
+/// the row lock on PostgreSQL, the database's write lock on SQLite (whose
+/// transaction must begin with its write, or a concurrent writer makes it
+/// fail instead of wait).
+pub fn lock(conn: &mut DbConnection, token_hash: &str) -> Result<(), DbError> {
     diesel::update(refresh_tokens::table.find(token_hash))
-        .set((
-            refresh_tokens::access_token_jti.eq(jti),
-            refresh_tokens::access_token_expires_at.eq(expires_at),
-        ))
+        .set(refresh_tokens::revoked_at.eq(refresh_tokens::revoked_at))
         .execute(conn)?;
     Ok(())
 }
@@ -92,13 +135,18 @@ pub fn revoke_family(
     family_id: &str,
     now: i64,
 ) -> Result<Vec<(String, i64)>, DbError> {
-    diesel::update(
+    // Until nothing is left: a refresh that held a row of the family while
+    // the first pass waited may have added a successor that pass could not
+    // see (PostgreSQL's READ COMMITTED); the next statement sees it.
+    while diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)?;
+    .execute(conn)?
+        > 0
+    {}
     let issued: Vec<(Option<String>, Option<i64>)> = refresh_tokens::table
         .filter(refresh_tokens::family_id.eq(family_id))
         .select((
@@ -115,13 +163,16 @@ pub fn revoke_for_user(
     user_id: &str,
     now: i64,
 ) -> Result<Vec<(String, i64)>, DbError> {
-    diesel::update(
+    // Until nothing is left, as in `revoke_family`.
+    while diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)?;
+    .execute(conn)?
+        > 0
+    {}
     let issued: Vec<(Option<String>, Option<i64>)> = refresh_tokens::table
         .filter(refresh_tokens::user_id.eq(user_id))
         .select((
@@ -149,9 +200,15 @@ pub fn purge_expired(conn: &mut DbConnection, now: i64, limit: i64) -> Result<us
     )
 }
 
+/// `(jti, expires_at)` of every access token recorded (a row may list several).
 fn flatten(issued: Vec<(Option<String>, Option<i64>)>) -> Vec<(String, i64)> {
     issued
         .into_iter()
-        .filter_map(|(jti, expires_at)| Some((jti?, expires_at?)))
+        .filter_map(|(jtis, expires_at)| Some((jtis?, expires_at?)))
+        .flat_map(|(jtis, expires_at)| {
+            jtis.split_whitespace()
+                .map(|jti| (jti.to_owned(), expires_at))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }

@@ -245,6 +245,8 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(sessions, users);
+// Housekeeping keeps the codes of live sessions (a subquery on sessions).
+diesel::allow_tables_to_appear_in_same_query!(authorization_codes, sessions);
 
 diesel::table! {
     refresh_tokens (token_hash) {

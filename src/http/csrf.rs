@@ -21,10 +21,10 @@ pub fn cookie_name(secure: bool) -> &'static str {
 
 /// The request's token, or a fresh one with the cookie to set.
 pub fn token(req: &HttpRequest, secure: bool) -> (String, Option<Cookie<'static>>) {
-    if let Some(existing) = req.cookie(cookie_name(secure)) {
-        if existing.value().len() == 43 {
-            return (existing.value().to_owned(), None);
-        }
+    if let Some(existing) = req.cookie(cookie_name(secure))
+        && existing.value().len() == 43
+    {
+        return (existing.value().to_owned(), None);
     }
     let token = random::new_token().into_inner();
     let cookie = Cookie::build(cookie_name(secure), token.clone())

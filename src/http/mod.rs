@@ -2,6 +2,7 @@
 //! one place errors become responses.
 
 mod admin_api;
+mod console;
 pub(crate) mod csrf;
 pub(crate) mod error;
 mod health;

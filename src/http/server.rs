@@ -4,7 +4,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, middleware::from_fn, web};
 
-use super::{Metrics, admin_api, health, middleware, oauth, routes, ui, wellknown};
+use super::{Metrics, admin_api, console, health, middleware, oauth, routes, ui, wellknown};
 use crate::startup::AppState;
 
 /// How often each node re-reads the signing keys (rotations made by the CLI
@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(routes::READYZ, web::get().to(health::readyz))
     .configure(oauth::configure)
     .configure(admin_api::configure)
+    .configure(console::configure)
     .configure(ui::configure);
 }
 

@@ -158,12 +158,12 @@ pub fn validate(
             "this client may not use the authorization code flow",
         )));
     }
-    if let Some(mode) = params.get("response_mode") {
-        if mode != "query" {
-            return Err(reject(OAuthError::invalid_request(
-                "only response_mode=query is supported",
-            )));
-        }
+    if let Some(mode) = params.get("response_mode")
+        && mode != "query"
+    {
+        return Err(reject(OAuthError::invalid_request(
+            "only response_mode=query is supported",
+        )));
     }
     let requested_scopes = requested_scopes.map_err(|bad| {
         reject(OAuthError::new(

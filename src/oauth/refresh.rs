@@ -73,11 +73,14 @@ fn invalid(message: &str) -> Result<Result<Rotated, OAuthError>, DbError> {
     Ok(Err(OAuthError::invalid_grant(message)))
 }
 
-/// Rotates `presented` for `client_id`. `Ok(Err(_))` is a protocol refusal.
+/// Rotates `presented` for `client_id`, if `check` accepts the grant
+/// first (a request the grant cannot satisfy must not spend the token).
+/// `Ok(Err(_))` is a protocol refusal.
 pub async fn rotate(
     state: &AppState,
     client_id: &str,
     presented: &str,
+    check: impl FnOnce(&RefreshTokenRow) -> Result<(), OAuthError>,
 ) -> Result<Result<Rotated, OAuthError>, DbError> {
     let now = state.clock.now();
     let hash = random::token_hash(presented);
@@ -93,6 +96,9 @@ pub async fn rotate(
     };
     if row.client_id != client_id {
         return invalid("the refresh token was issued to another client");
+    }
+    if let Err(refusal) = check(&row) {
+        return Ok(Err(refusal));
     }
     let state = state.clone();
     let db = state.db.clone();

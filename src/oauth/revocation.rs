@@ -37,6 +37,10 @@ async fn revoke_refresh_token(
     state
         .db
         .transaction(move |conn| {
+            // Lock before reading: a refresh of this token either finished
+            // (its successor is then revoked with the family) or waits and
+            // finds the token revoked.
+            db::refresh_tokens::lock(conn, &hash)?;
             let Some(row) = refresh_tokens_of_client(conn, &hash, &client_id)? else {
                 return Ok(false);
             };

@@ -21,10 +21,9 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-/// Whether the client used HTTP Basic (a 401 must then challenge Basic).
+/// A refusal at the token, revocation or introspection endpoint.
 pub struct Failure {
     pub error: OAuthError,
-    pub used_basic: bool,
 }
 
 pub fn db_failure(error: DbError) -> OAuthError {
@@ -47,8 +46,7 @@ pub async fn authenticate_client(
     params: &Params,
     authorization: Option<&str>,
 ) -> Result<OAuthClient, Failure> {
-    let used_basic = authorization.is_some();
-    let fail = |error: OAuthError| Failure { error, used_basic };
+    let fail = |error: OAuthError| Failure { error };
     let presented = client_auth::presented(authorization, params).map_err(fail)?;
     params.check_duplicates().map_err(fail)?;
     let client_id = presented.client_id.clone();
@@ -65,8 +63,7 @@ pub async fn handle(
     params: Params,
     authorization: Option<&str>,
 ) -> Result<TokenResponse, Failure> {
-    let used_basic = authorization.is_some();
-    let fail = |error: OAuthError| Failure { error, used_basic };
+    let fail = |error: OAuthError| Failure { error };
     let client = authenticate_client(state, &params, authorization).await?;
     let grant_type = params
         .get("grant_type")

@@ -37,11 +37,11 @@ pub fn user_claims(user: &UserRow, roles: &[String], scopes: &Scopes) -> Map<Str
         claims.insert("preferred_username".into(), json!(user.username));
         claims.insert("updated_at".into(), json!(user.updated_at));
     }
-    if scopes.contains("email") {
-        if let Some(email) = &user.email {
-            claims.insert("email".into(), json!(email));
-            claims.insert("email_verified".into(), json!(user.email_verified));
-        }
+    if scopes.contains("email")
+        && let Some(email) = &user.email
+    {
+        claims.insert("email".into(), json!(email));
+        claims.insert("email_verified".into(), json!(user.email_verified));
     }
     if scopes.contains("roles") {
         claims.insert("roles".into(), json!(roles));

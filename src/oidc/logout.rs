@@ -112,6 +112,9 @@ pub async fn evaluate(
         (Some(_), None) => true,
         _ => false,
     };
+    // A post-logout URI that is not registered (or altered) is never
+    // followed, and the person is asked rather than signed out silently.
+    let silent = silent && (params.get("post_logout_redirect_uri").is_none() || redirect.is_some());
     Ok(Evaluation {
         redirect,
         silent,

@@ -52,7 +52,9 @@ fn configuration_errors_exit_2_and_name_the_setting() {
     let missing = cwd.path().join("missing.toml");
     let missing = missing.to_str().unwrap();
 
-    let cases: &[(&[(&str, &str)], &[&str], &str)] = &[
+    // (environment, arguments, the setting the message must name)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: &[Case] = &[
         (
             &[("GATEHOUSE_LISTEN", "nowhere")],
             &["migrate"],

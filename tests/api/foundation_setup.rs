@@ -202,8 +202,6 @@ async fn the_setup_form_escapes_what_it_echoes() {
 }
 
 #[tokio::test]
-#[ignore = "BUG in src/http/ui/setup.rs: a refused username uses up the setup link \
-            (setup::complete's Ok(Err(..)) commits the consumed token)"]
 async fn a_taken_username_does_not_use_up_the_setup_link() {
     let app = TestApp::spawn().await;
     app.cli(&["user", "add", "root"], None).ok(); // Not an administrator.

@@ -117,13 +117,16 @@ pub async fn audit(admin: Admin, query: web::Query<AuditQuery>) -> Result<HttpRe
     admin.require("audit:read")?;
     let AuditQuery { kind, limit } = query.into_inner();
     let limit = limit.unwrap_or(100).clamp(1, 500);
+    let prefix = kind.clone();
     let rows = admin
         .state
         .db
-        .run(move |conn| db::audit::recent(conn, kind.as_deref(), limit))
+        .run(move |conn| db::audit::recent(conn, prefix.as_deref(), limit))
         .await?;
     let events: Vec<AuditView> = rows
         .into_iter()
+        // SQLite's LIKE ignores ASCII case; the prefix is case-sensitive.
+        .filter(|row| kind.as_deref().is_none_or(|k| row.kind.starts_with(k)))
         .map(|row| AuditView {
             details: serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null),
             id: row.id,

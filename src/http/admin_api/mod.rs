@@ -63,9 +63,22 @@ async fn openapi() -> HttpResponse {
     }
 }
 
+/// Bodies and queries that do not parse, and paths the API does not have,
+/// answer the API's JSON errors rather than actix's plain-text or HTML ones.
+fn invalid_input(error: impl std::fmt::Display) -> actix_web::Error {
+    error::ApiError::Invalid(error.to_string()).into()
+}
+
+async fn no_such_route() -> Result<HttpResponse, error::ApiError> {
+    Err(error::ApiError::NotFound("no such admin API route".into()))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(PREFIX)
+            .app_data(web::JsonConfig::default().error_handler(|e, _| invalid_input(e)))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| invalid_input(e)))
+            .default_service(web::to(no_such_route))
             .route("/openapi.json", web::get().to(openapi))
             .route("/users", web::get().to(users::list))
             .route("/users", web::post().to(users::create))

@@ -118,11 +118,15 @@ pub async fn list(admin: Admin, query: web::Query<ListQuery>) -> Result<HttpResp
     admin.require("users:read")?;
     let ListQuery { q, after, limit } = query.into_inner();
     let limit = limit.unwrap_or(50).clamp(1, 200);
-    let page = admin
+    let (page, more) = admin
         .state
         .db
         .run(move |conn| {
-            db::users::search(conn, q.as_deref(), after.as_deref(), limit)?
+            // One more than asked tells whether another page follows.
+            let mut rows = db::users::search(conn, q.as_deref(), after.as_deref(), limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(usize::try_from(limit).unwrap_or(0));
+            let page = rows
                 .into_iter()
                 .map(|row| {
                     Ok(UserView::new(
@@ -130,10 +134,11 @@ pub async fn list(admin: Admin, query: web::Query<ListQuery>) -> Result<HttpResp
                         db::users::role_names(conn, &row.id)?,
                     ))
                 })
-                .collect::<Result<Vec<_>, db::DbError>>()
+                .collect::<Result<Vec<_>, db::DbError>>()?;
+            Ok((page, more))
         })
         .await?;
-    let next = (page.len() as i64 == limit)
+    let next = more
         .then(|| page.last().map(|u| u.username.clone()))
         .flatten();
     Ok(HttpResponse::Ok().json(UserPage { users: page, next }))
@@ -270,6 +275,14 @@ async fn set_disabled(
         .transaction_with_refusal(move |conn| accounts::set_disabled(conn, &name, disabled, now))
         .await??;
     let (user, roles) = load_user(&admin, username).await?;
+    let kind = if disabled {
+        "admin.user.disabled"
+    } else {
+        "admin.user.enabled"
+    };
+    admin
+        .audit(kind, &user.id, json!({ "username": user.username }))
+        .await?;
     Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
 }
 

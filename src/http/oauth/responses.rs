@@ -12,7 +12,7 @@ use crate::oauth::{ErrorCode, OAuthError, code_flow::Step};
 use crate::routes;
 
 /// A JSON error body (RFC 6749 §5.2) with `no-store`.
-pub fn json_error(error: &OAuthError, used_basic: bool) -> HttpResponse {
+pub fn json_error(error: &OAuthError) -> HttpResponse {
     let status = match error.code {
         ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
         ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -24,10 +24,11 @@ pub fn json_error(error: &OAuthError, used_basic: bool) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"));
     if status == StatusCode::UNAUTHORIZED {
-        let scheme = if used_basic { "Basic" } else { "Basic" };
+        // RFC 6749 §5.2: challenge with Basic, the method every client
+        // must support, whichever method the failed attempt used.
         builder.insert_header((
             header::WWW_AUTHENTICATE,
-            format!("{scheme} realm=\"gatehouse\""),
+            "Basic realm=\"gatehouse\"".to_owned(),
         ));
     }
     builder.json(json!({ "error": error.code.as_str(), "error_description": error.description }))

@@ -11,16 +11,15 @@ use crate::oauth::{
 };
 use crate::startup::AppState;
 
-fn form_params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, HttpResponse> {
+fn form_params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, OAuthError> {
     let form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !form {
-        return Err(json_error(
-            &OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"),
-            false,
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
         ));
     }
     Ok(Params::parse(body))
@@ -39,20 +38,20 @@ pub async fn revoke(
 ) -> HttpResponse {
     let params = match form_params(&req, &body) {
         Ok(params) => params,
-        Err(response) => return response,
+        Err(error) => return json_error(&error),
     };
     let client = match authenticate_client(&state, &params, authorization(&req)).await {
         Ok(client) => client,
-        Err(failure) => return json_error(&failure.error, failure.used_basic),
+        Err(failure) => return json_error(&failure.error),
     };
     let Some(token) = params.get("token") else {
-        return json_error(&OAuthError::invalid_request("token is required"), false);
+        return json_error(&OAuthError::invalid_request("token is required"));
     };
     match revocation::revoke(&state, &client, token, params.get("token_type_hint")).await {
         Ok(()) => allow_any_origin(&mut HttpResponse::Ok())
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
-        Err(error) => json_error(&db_failure(error), false),
+        Err(error) => json_error(&db_failure(error)),
     }
 }
 
@@ -63,25 +62,24 @@ pub async fn introspect(
 ) -> HttpResponse {
     let params = match form_params(&req, &body) {
         Ok(params) => params,
-        Err(response) => return response,
+        Err(error) => return json_error(&error),
     };
     let client = match authenticate_client(&state, &params, authorization(&req)).await {
         Ok(client) if !client.is_public => client,
         Ok(_) => {
-            return json_error(
-                &OAuthError::invalid_client("introspection requires a confidential client"),
-                false,
-            );
+            return json_error(&OAuthError::invalid_client(
+                "introspection requires a confidential client",
+            ));
         }
-        Err(failure) => return json_error(&failure.error, failure.used_basic),
+        Err(failure) => return json_error(&failure.error),
     };
     let Some(token) = params.get("token") else {
-        return json_error(&OAuthError::invalid_request("token is required"), false);
+        return json_error(&OAuthError::invalid_request("token is required"));
     };
     match introspection::introspect(&state, &client, token, params.get("token_type_hint")).await {
         Ok(answer) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(answer),
-        Err(error) => json_error(&db_failure(error), false),
+        Err(error) => json_error(&db_failure(error)),
     }
 }

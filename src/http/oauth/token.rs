@@ -13,10 +13,9 @@ pub async fn post(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !form {
-        return json_error(
-            &OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"),
-            false,
-        );
+        return json_error(&OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
     }
     let params = Params::parse(&body);
     let authorization = req
@@ -28,6 +27,6 @@ pub async fn post(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"))
             .json(response),
-        Err(failure) => json_error(&failure.error, failure.used_basic),
+        Err(failure) => json_error(&failure.error),
     }
 }

@@ -1,4 +1,5 @@
-//! `/login`: the password form of a pending authorization request.
+//! `/login`: the password form, either for a pending authorization request
+//! (`?request=ID`) or for Gatehouse's own pages (`?return_to=/admin/...`).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
@@ -16,21 +17,40 @@ use crate::startup::AppState;
 struct LoginPage<'a> {
     client_name: &'a str,
     request_id: &'a str,
+    return_to: &'a str,
     csrf_token: &'a str,
     username: &'a str,
     error: Option<&'a str>,
+}
+
+/// The name shown when signing in to Gatehouse's own pages.
+const CONSOLE_NAME: &str = "Gatehouse administration";
+
+/// A same-origin path to go back to after signing in: `/…`, never `//host`
+/// or `/\host` (which browsers treat as another origin), no controls.
+pub fn safe_return_path(candidate: &str) -> Option<&str> {
+    let ok = candidate.starts_with('/')
+        && !candidate.starts_with("//")
+        && !candidate.contains('\\')
+        && !candidate.chars().any(char::is_control)
+        && candidate.len() <= 2048;
+    ok.then_some(candidate)
 }
 
 #[derive(Deserialize)]
 pub struct RequestQuery {
     #[serde(default)]
     request: String,
+    #[serde(default)]
+    return_to: String,
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
     request: String,
+    #[serde(default)]
+    return_to: String,
     #[serde(default)]
     csrf_token: String,
     #[serde(default)]
@@ -66,10 +86,14 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<RequestQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let RequestQuery { request, return_to } = query.into_inner();
+    if request.is_empty() {
+        return show_console(&req, &state, &return_to);
+    }
     let Some(binding) = binding(&req, &state) else {
         return Ok(expired_page());
     };
-    let request_id = query.into_inner().request;
+    let request_id = request;
     let Some(PendingView {
         client_name,
         login_hint,
@@ -83,6 +107,7 @@ pub async fn show(
         LoginPage {
             client_name: &client_name,
             request_id: &request_id,
+            return_to: "",
             csrf_token: &binding,
             username: login_hint.as_deref().unwrap_or_default(),
             error: None,
@@ -104,6 +129,9 @@ pub async fn submit(
             "The sign-in form could not be verified. Go back to the application and start again.",
         ));
     }
+    if form.request.is_empty() {
+        return submit_console(&req, &state, form).await;
+    }
     let binding = form.csrf_token.clone();
     let Some(view) = code_flow::view(&state, form.request.clone(), binding.clone()).await? else {
         return Ok(expired_page());
@@ -114,18 +142,15 @@ pub async fn submit(
             LoginPage {
                 client_name: &view.client_name,
                 request_id: &form.request,
+                return_to: "",
                 csrf_token: &binding,
                 username: &form.username,
                 error: Some(message),
             },
         )
     };
-    let ip = req
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
     let username = form.username.trim().to_owned();
-    match authenticate(&state, &username, form.password.clone(), &ip).await? {
+    match authenticate(&state, &username, form.password.clone(), &client_ip(&req)).await? {
         LoginOutcome::Success(user) => {
             let old_session = session_cookie::read(&req, &state);
             let (cookie, step) = code_flow::after_login(
@@ -149,5 +174,97 @@ pub async fn submit(
             StatusCode::TOO_MANY_REQUESTS,
             &format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds."),
         ),
+    }
+}
+
+fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn show_console(
+    req: &HttpRequest,
+    state: &AppState,
+    return_to: &str,
+) -> Result<HttpResponse, AppError> {
+    let Some(return_to) = safe_return_path(return_to) else {
+        return Ok(expired_page());
+    };
+    let (csrf_token, new_cookie) = csrf::token(req, session_cookie::secure(state));
+    let mut response = render(
+        StatusCode::OK,
+        LoginPage {
+            client_name: CONSOLE_NAME,
+            request_id: "",
+            return_to,
+            csrf_token: &csrf_token,
+            username: "",
+            error: None,
+        },
+    )?;
+    if let Some(cookie) = new_cookie {
+        response.add_cookie(&cookie).map_err(AppError::internal)?;
+    }
+    Ok(response)
+}
+
+/// Signing in to Gatehouse's own pages: a fresh session, then back to the
+/// (same-origin) page that asked.
+async fn submit_console(
+    req: &HttpRequest,
+    state: &AppState,
+    form: LoginForm,
+) -> Result<HttpResponse, AppError> {
+    let Some(return_to) = safe_return_path(&form.return_to) else {
+        return Ok(expired_page());
+    };
+    let retry = |status: StatusCode, message: &str| {
+        render(
+            status,
+            LoginPage {
+                client_name: CONSOLE_NAME,
+                request_id: "",
+                return_to,
+                csrf_token: &form.csrf_token,
+                username: &form.username,
+                error: Some(message),
+            },
+        )
+    };
+    let username = form.username.trim().to_owned();
+    match authenticate(state, &username, form.password.clone(), &client_ip(req)).await? {
+        LoginOutcome::Success(user) => {
+            let old_session = session_cookie::read(req, state);
+            let cookie = crate::accounts::sessions::sign_in(state, user.id, old_session).await?;
+            let mut response = crate::http::oauth::responses::see_other(return_to);
+            response
+                .add_cookie(&session_cookie::build(state, &cookie))
+                .map_err(AppError::internal)?;
+            Ok(response)
+        }
+        LoginOutcome::Invalid => retry(StatusCode::UNAUTHORIZED, "Incorrect username or password."),
+        LoginOutcome::Throttled { retry_after_secs } => retry(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds."),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_path;
+
+    #[test]
+    fn only_same_origin_paths_are_accepted() {
+        assert_eq!(
+            safe_return_path("/admin/users?q=a"),
+            Some("/admin/users?q=a")
+        );
+        assert_eq!(safe_return_path("//evil.example.com/"), None);
+        assert_eq!(safe_return_path("/\\evil.example.com/"), None);
+        assert_eq!(safe_return_path("https://evil.example.com/"), None);
+        assert_eq!(safe_return_path("/admin\nSet-Cookie: x"), None);
+        assert_eq!(safe_return_path(""), None);
     }
 }

@@ -60,8 +60,11 @@ pub async fn post(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let params = Params::parse(&body);
-    if let Some(submitted) = params.get("csrf_token") {
-        return confirm(req, state, params.clone(), submitted.to_owned()).await;
+    // The confirmation form: it carries `decision`, and must carry the CSRF
+    // token (a form without one is refused, not taken for a new request).
+    if params.get("csrf_token").is_some() || params.get("decision").is_some() {
+        let submitted = params.get("csrf_token").unwrap_or_default().to_owned();
+        return confirm(req, state, params.clone(), submitted).await;
     }
     if session_cookie::read(&req, &state).is_none() {
         return Ok(see_other(&format!(

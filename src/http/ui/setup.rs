@@ -179,7 +179,8 @@ pub async fn submit(
     let username = admin.username.clone();
     let outcome = state
         .db
-        .transaction(move |conn| Ok(setup::complete(conn, &token, &admin, now)))
+        // A refusal (a taken username) rolls back, so the link is not spent.
+        .transaction_with_refusal(move |conn| setup::complete(conn, &token, &admin, now))
         .await?;
     match outcome {
         Ok(SetupState::Open) => {

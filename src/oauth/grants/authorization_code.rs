@@ -17,7 +17,7 @@ use crate::oidc::claims::user_claims;
 use crate::startup::AppState;
 
 enum Redemption {
-    Redeemed(AuthorizationCodeRow),
+    Redeemed(Box<AuthorizationCodeRow>),
     Refused(OAuthError),
 }
 
@@ -67,11 +67,11 @@ pub async fn exchange(
                     "the authorization code was already used",
                 )));
             }
-            Ok(Redemption::Redeemed(row))
+            Ok(Redemption::Redeemed(Box::new(row)))
         })
         .await?;
     let row = match redemption {
-        Redemption::Redeemed(row) => row,
+        Redemption::Redeemed(row) => *row,
         Redemption::Refused(error) => return Err(error.into()),
     };
     if row.expires_at <= now {

@@ -22,33 +22,32 @@ pub async fn exchange(
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
-    let rotated = refresh::rotate(state, &client.client_id, presented).await??;
-    let grant = &rotated.grant;
-    let granted = Scopes::from_stored(&grant.scope);
-    // `scope` may narrow the new access token only; the family keeps its
-    // original scope (RFC 6749 §6).
-    let scopes = match params.get("scope") {
-        None => granted.clone(),
-        Some(requested) => {
-            let requested = Scopes::parse(requested).map_err(|bad| {
+    let requested = params
+        .get("scope")
+        .map(|requested| {
+            Scopes::parse(requested).map_err(|bad| {
                 OAuthError::new(ErrorCode::InvalidScope, format!("invalid scope {bad:?}"))
-            })?;
-            if !requested.is_subset_of(&granted) {
-                return Err(OAuthError::new(
-                    ErrorCode::InvalidScope,
-                    "scope exceeds what was originally granted",
-                )
-                .into());
-            }
-            requested
+            })
+        })
+        .transpose()?;
+    // A request the grant cannot satisfy is refused before the token is
+    // rotated: a refusal must not spend it (RFC 6749 §6: the scope may only
+    // narrow; the family keeps its original scope).
+    let check = |grant: &db::refresh_tokens::RefreshTokenRow| {
+        if let Some(requested) = &requested
+            && !requested.is_subset_of(&Scopes::from_stored(&grant.scope))
+        {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                "scope exceeds what was originally granted",
+            ));
         }
+        choose_resource(&granted_resources(grant), params).map(|_| ())
     };
-    let granted_resources: Vec<String> = grant
-        .resources
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    let resource = choose_resource(&granted_resources, params)?;
+    let rotated = refresh::rotate(state, &client.client_id, presented, check).await??;
+    let grant = &rotated.grant;
+    let scopes = requested.unwrap_or_else(|| Scopes::from_stored(&grant.scope));
+    let resource = choose_resource(&granted_resources(grant), params)?;
     let user_id = grant.user_id.clone();
     let lookup_resource = resource.clone();
     let (user, roles, permissions) = state
@@ -100,12 +99,17 @@ pub async fn exchange(
     let token_hash = rotated.token_hash.clone();
     let jti = access.claims.jti.clone();
     let expires_at = access.claims.exp;
-    state
+    let recorded = state
         .db
         .run(move |conn| {
             db::refresh_tokens::record_access_token(conn, &token_hash, &jti, expires_at)
         })
         .await?;
+    if !recorded {
+        // The family was revoked while these tokens were being made: a
+        // revocation could not have reached them, so they are not handed out.
+        return Err(OAuthError::invalid_grant("the refresh token was revoked").into());
+    }
     Ok(TokenResponse {
         access_token: access.token,
         token_type: "Bearer",
@@ -114,4 +118,12 @@ pub async fn exchange(
         refresh_token: Some(rotated.token.into_inner()),
         scope: scopes.to_string_list(),
     })
+}
+
+fn granted_resources(grant: &db::refresh_tokens::RefreshTokenRow) -> Vec<String> {
+    grant
+        .resources
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
 }

@@ -1,0 +1,127 @@
+//! `/admin/keys` and `/admin/audit`.
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+use askama::Template;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{
+    Notice,
+    session::{Console, ConsoleError},
+};
+use crate::crypto::{PublishedKey, SigningAlgorithm, describe_keys};
+use crate::db::{self, audit::AuditRow};
+use crate::http::oauth::responses::see_other;
+use crate::startup::key_policy;
+
+#[derive(Template)]
+#[template(path = "admin/keys.html")]
+struct KeysPage<'a> {
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    csrf_token: &'a str,
+    keys: Vec<PublishedKey>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage<'a> {
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    kind: &'a str,
+    events: Vec<AuditRow>,
+}
+
+#[derive(Deserialize)]
+pub struct KeysQuery {
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct RotateForm {
+    #[serde(default)]
+    csrf_token: String,
+    now: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+pub async fn keys(
+    console: Console,
+    query: web::Query<KeysQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    console.require("keys:read")?;
+    let policy = key_policy(&console.state.settings);
+    let now = console.state.clock.now();
+    let rows = console.state.db.run(db::signing_keys::list).await?;
+    let notice = query.notice.as_deref().and_then(Notice::message);
+    console.page(
+        StatusCode::OK,
+        KeysPage {
+            notice,
+            error: None,
+            csrf_token: &console.csrf_token,
+            keys: describe_keys(&rows, now, policy),
+        }
+        .render(),
+    )
+}
+
+pub async fn rotate(
+    console: Console,
+    form: web::Form<RotateForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    console.require("keys:write")?;
+    let form = form.into_inner();
+    console.check_csrf(&form.csrf_token)?;
+    let immediately = form.now.is_some();
+    let now = console.state.clock.now();
+    for alg in SigningAlgorithm::ALL {
+        let store = console.state.keys.clone();
+        let kid = console
+            .state
+            .db
+            .transaction_with_refusal(move |conn| store.rotate(conn, alg, now, immediately))
+            .await?
+            .map_err(|error| {
+                tracing::error!(%error, "key rotation failed");
+                ConsoleError::Internal
+            })?;
+        console
+            .audit(
+                "admin.key.rotated",
+                &kid,
+                json!({ "alg": alg.as_str(), "immediately": immediately }),
+            )
+            .await?;
+    }
+    Ok(see_other("/admin/keys?notice=rotated"))
+}
+
+pub async fn audit(
+    console: Console,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    console.require("audit:read")?;
+    let kind = query.into_inner().kind;
+    let prefix = Some(kind.trim().to_owned()).filter(|k| !k.is_empty());
+    let events = console
+        .state
+        .db
+        .run(move |conn| db::audit::recent(conn, prefix.as_deref(), 200))
+        .await?;
+    console.page(
+        StatusCode::OK,
+        AuditPage {
+            notice: None,
+            error: None,
+            kind: &kind,
+            events,
+        }
+        .render(),
+    )
+}

@@ -1,0 +1,215 @@
+//! `Console`: a signed-in person holding permissions on `gatehouse-admin`.
+//! Not signed in → the login page, coming back here after; signed in
+//! without permissions → 403.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{
+    FromRequest, HttpRequest, HttpResponse, ResponseError, cookie::Cookie, dev::Payload,
+    http::StatusCode, web,
+};
+
+use crate::accounts::{
+    admin_access::{self, Administrator},
+    sessions,
+};
+use crate::audit::{self, Event};
+use crate::http::{csrf, error::error_page, oauth::responses::see_other, session_cookie};
+use crate::routes;
+use crate::startup::AppState;
+
+pub struct Console {
+    pub who: Administrator,
+    pub state: web::Data<AppState>,
+    pub csrf_token: String,
+    new_csrf_cookie: Option<Cookie<'static>>,
+    client_ip: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("sign in first")]
+    SignIn(String),
+    #[error("forbidden")]
+    Forbidden(String),
+    #[error("form expired")]
+    Csrf,
+    #[error("not found")]
+    NotFound(String),
+    #[error("internal error")]
+    Internal,
+    #[error("unavailable")]
+    Unavailable,
+}
+
+impl ResponseError for ConsoleError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::SignIn(_) => StatusCode::SEE_OTHER,
+            Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::SignIn(back) => {
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("return_to", back)
+                    .finish();
+                see_other(&format!("{}?{query}", routes::LOGIN))
+            }
+            Self::Forbidden(message) => error_page(StatusCode::FORBIDDEN, "Forbidden", message),
+            Self::Csrf => error_page(
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "The form could not be verified. Reload the page and try again.",
+            ),
+            Self::NotFound(what) => error_page(StatusCode::NOT_FOUND, "Not found", what),
+            Self::Internal => error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The server could not complete the request.",
+            ),
+            Self::Unavailable => error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "The database is unavailable. Try again shortly.",
+            ),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for ConsoleError {
+    fn from(error: crate::db::DbError) -> Self {
+        match error {
+            crate::db::DbError::Unavailable(_) => Self::Unavailable,
+            other => {
+                tracing::error!(error = %other, "admin page failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl Console {
+    pub fn require(&self, permission: &str) -> Result<(), ConsoleError> {
+        if self.who.may(permission) {
+            Ok(())
+        } else {
+            Err(ConsoleError::Forbidden(format!(
+                "This page needs the {permission} permission."
+            )))
+        }
+    }
+
+    /// Every state change is a POST carrying the CSRF token.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), ConsoleError> {
+        if !submitted.is_empty()
+            && crate::crypto::random::constant_time_eq(
+                submitted.as_bytes(),
+                self.csrf_token.as_bytes(),
+            )
+        {
+            Ok(())
+        } else {
+            Err(ConsoleError::Csrf)
+        }
+    }
+
+    /// An HTML response that also sets the CSRF cookie if it was new.
+    pub fn page(
+        &self,
+        status: StatusCode,
+        body: Result<String, askama::Error>,
+    ) -> Result<HttpResponse, ConsoleError> {
+        let body = body.map_err(|_| ConsoleError::Internal)?;
+        let mut response = HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"))
+            .body(body);
+        if let Some(cookie) = &self.new_csrf_cookie {
+            response
+                .add_cookie(cookie)
+                .map_err(|_| ConsoleError::Internal)?;
+        }
+        Ok(response)
+    }
+
+    pub async fn audit(
+        &self,
+        kind: &'static str,
+        subject: &str,
+        details: serde_json::Value,
+    ) -> Result<(), ConsoleError> {
+        let (actor, subject, ip) = (
+            self.who.sub.clone(),
+            subject.to_owned(),
+            self.client_ip.clone(),
+        );
+        let now = self.state.clock.now();
+        self.state
+            .db
+            .run(move |conn| {
+                audit::record(
+                    conn,
+                    Event {
+                        kind,
+                        actor: Some(&actor),
+                        subject: Some(&subject),
+                        client_ip: ip.as_deref(),
+                        details: Some(details),
+                    },
+                    now,
+                )
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+impl FromRequest for Console {
+    type Error = ConsoleError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ConsoleError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or(ConsoleError::Internal)?;
+            let back = match req.uri().path_and_query() {
+                Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_owned(),
+                _ => routes::ADMIN.to_owned(),
+            };
+            let session = sessions::lookup(&state, session_cookie::read(&req, &state))
+                .await?
+                .ok_or(ConsoleError::SignIn(back))?;
+            let sub = session.user_id.clone();
+            let permissions = state
+                .db
+                .run(move |conn| admin_access::current_permissions(conn, &sub))
+                .await?
+                .unwrap_or_default();
+            if permissions.is_empty() {
+                return Err(ConsoleError::Forbidden(
+                    "Your account does not have access to the administration pages.".into(),
+                ));
+            }
+            let (csrf_token, new_csrf_cookie) = csrf::token(&req, session_cookie::secure(&state));
+            Ok(Console {
+                who: Administrator {
+                    sub: session.user_id,
+                    permissions,
+                },
+                state,
+                csrf_token,
+                new_csrf_cookie,
+                client_ip: req.peer_addr().map(|a| a.ip().to_string()),
+            })
+        })
+    }
+}
