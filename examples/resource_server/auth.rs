@@ -75,7 +75,8 @@ pub struct AuthConfig {
     /// API hammer the issuer).
     pub refresh_cooldown: Duration,
     /// The cached JWKS is fetched again after this long even if every token
-    /// names a known key, so keys the issuer withdrew stop verifying.
+    /// names a known key, so keys the issuer withdrew stop verifying (match
+    /// Gatehouse's `keys.jwks_max_age_secs`).
     pub max_age: Duration,
 }
 
@@ -88,7 +89,7 @@ impl AuthConfig {
             audience: audience.into(),
             leeway_secs: 30,
             refresh_cooldown: Duration::from_secs(30),
-            max_age: Duration::from_secs(600),
+            max_age: Duration::from_secs(300),
         }
     }
 }

@@ -13,3 +13,4 @@ mod foundation;
 mod foundation_database;
 mod foundation_keys;
 mod foundation_setup;
+mod resource_servers;
