@@ -14,3 +14,4 @@ mod foundation_database;
 mod foundation_keys;
 mod foundation_setup;
 mod resource_servers;
+mod sign_in;
