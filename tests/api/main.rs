@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod admin_api;
 mod browser;
 mod cli;
 mod cli_clients;
