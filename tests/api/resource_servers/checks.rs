@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::examples::{Answer, RunningExample};
 use super::forge;
 use super::school::{LIBRARY, SCHOOL, School, Tokens, payload};
+use crate::helpers::TestApp;
 
 fn now() -> i64 {
     use gatehouse::clock::Clock;
@@ -143,14 +144,14 @@ pub async fn rejects_bad_tokens(school: &School, example: &RunningExample) {
     // Control: tokens forged with Gatehouse's own keys are accepted, with
     // each of the algorithms it publishes, so the refusals below are due to
     // the one thing each changes.
-    let good = forge::school_admin_claims(school);
+    let good = forge::school_admin_claims(app, &school.sub_of("suman"));
     for alg in SigningAlgorithm::ALL {
-        let token = forge::signed_by_gatehouse(school, alg, "at+jwt", &good);
+        let token = forge::signed_by_gatehouse(app, alg, "at+jwt", &good);
         let answer = example.delete_student("7", Some(&token)).await;
         assert_ok(example, &format!("a valid {alg} token"), &answer);
     }
     let token =
-        forge::signed_by_gatehouse(school, SigningAlgorithm::ES256, "application/at+jwt", &good);
+        forge::signed_by_gatehouse(app, SigningAlgorithm::ES256, "application/at+jwt", &good);
     assert_ok(
         example,
         "typ application/at+jwt",
@@ -191,7 +192,7 @@ pub async fn rejects_bad_tokens(school: &School, example: &RunningExample) {
     assert_refused(example, "a token signed by a foreign key", &foreign).await;
 
     // alg none, and HS256 keyed with the published public key.
-    let (kid, secrets) = forge::public_key_secrets(school);
+    let (kid, secrets) = forge::public_key_secrets(app);
     assert_refused(example, "alg none", &forge::unsigned(&kid, &good)).await;
     for (form, secret) in secrets {
         let token = forge::hs256(&kid, &secret, &good);
@@ -205,7 +206,7 @@ pub async fn rejects_bad_tokens(school: &School, example: &RunningExample) {
 
     // Real signatures, one claim or header wrong.
     let es256 = |typ: &str, claims: &Value| {
-        forge::signed_by_gatehouse(school, SigningAlgorithm::ES256, typ, claims)
+        forge::signed_by_gatehouse(app, SigningAlgorithm::ES256, typ, claims)
     };
     let with = |name: &str, value: Value| {
         let mut claims = good.clone();
@@ -318,13 +319,10 @@ fn header_of(jwt: &str) -> Value {
 }
 
 /// With the issuer unreachable nothing can be verified: 503, never a pass.
-pub async fn fails_closed_without_keys(school: &School, example: &RunningExample) {
-    let token = forge::signed_by_gatehouse(
-        school,
-        SigningAlgorithm::ES256,
-        "at+jwt",
-        &forge::school_admin_claims(school),
-    );
+/// (`app` signs a token that would otherwise be accepted.)
+pub async fn fails_closed_without_keys(app: &TestApp, example: &RunningExample) {
+    let claims = forge::school_admin_claims(app, "c769ae00-bfe8-4d56-b76e-74a68167c2d5");
+    let token = forge::signed_by_gatehouse(app, SigningAlgorithm::ES256, "at+jwt", &claims);
     let answer = example.delete_student("42", Some(&token)).await;
     assert_eq!(
         answer.status,

@@ -9,7 +9,8 @@ use base64::{
 use gatehouse::crypto::{SigningAlgorithm, SigningKey};
 use serde_json::{Value, json};
 
-use super::school::{SCHOOL, School, WEB_CLIENT};
+use super::school::{SCHOOL, WEB_CLIENT};
+use crate::helpers::TestApp;
 
 fn now() -> i64 {
     use gatehouse::clock::Clock;
@@ -20,13 +21,13 @@ fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Claims that would pass anywhere on the school API: the issuer, the
-/// audience, fresh times, and the delete permission.
-pub fn school_admin_claims(school: &School) -> Value {
+/// Claims that would pass anywhere on the school API for `sub`: the
+/// issuer, the audience, fresh times, and the delete permission.
+pub fn school_admin_claims(app: &TestApp, sub: &str) -> Value {
     let now = now();
     json!({
-        "iss": school.app.issuer,
-        "sub": school.sub_of("suman"),
+        "iss": app.issuer,
+        "sub": sub,
         "aud": SCHOOL,
         "client_id": WEB_CLIENT,
         "scope": "openid",
@@ -42,14 +43,12 @@ pub fn school_admin_claims(school: &School) -> Value {
 /// Signed by Gatehouse's own current key for `alg` (a real signature, so
 /// only what the test changed can make a resource server refuse it).
 pub fn signed_by_gatehouse(
-    school: &School,
+    app: &TestApp,
     alg: SigningAlgorithm,
     typ: &str,
     claims: &Value,
 ) -> String {
-    school
-        .app
-        .state
+    app.state
         .keys
         .signer(alg)
         .unwrap_or_else(|| panic!("no {alg} signing key"))
@@ -92,13 +91,8 @@ pub fn hs256(kid: &str, secret: &[u8], claims: &Value) -> String {
 /// verifier might use as an HMAC secret: the SubjectPublicKeyInfo PEM
 /// (with and without the final newline), its DER, the raw point, and the
 /// JWK as published.
-pub fn public_key_secrets(school: &School) -> (String, Vec<(&'static str, Vec<u8>)>) {
-    let key = school
-        .app
-        .state
-        .keys
-        .signer(SigningAlgorithm::ES256)
-        .unwrap();
+pub fn public_key_secrets(app: &TestApp) -> (String, Vec<(&'static str, Vec<u8>)>) {
+    let key = app.state.keys.signer(SigningAlgorithm::ES256).unwrap();
     let jwk = key.public_jwk();
     let coordinate = |name: &str| URL_SAFE_NO_PAD.decode(jwk[name].as_str().unwrap()).unwrap();
     let mut point = vec![0x04];

@@ -3,6 +3,7 @@
 use super::checks;
 use super::examples::RunningExample;
 use super::school::School;
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn actix_example_lets_only_admins_delete_and_everyone_read_their_profile() {
@@ -29,11 +30,10 @@ async fn actix_example_fetches_the_jwks_again_for_a_new_key() {
 
 #[tokio::test]
 async fn actix_example_answers_503_when_the_keys_cannot_be_fetched() {
-    let school = School::spawn().await;
+    // No school needed: the token is refused before its claims matter.
+    let app = TestApp::spawn().await;
     // Nothing listens on port 9 of the loopback (discard).
-    let example = RunningExample::rust(
-        &school.app.issuer,
-        &[("JWKS_URI", "http://127.0.0.1:9/jwks.json")],
-    );
-    checks::fails_closed_without_keys(&school, &example).await;
+    let example =
+        RunningExample::rust(&app.issuer, &[("JWKS_URI", "http://127.0.0.1:9/jwks.json")]);
+    checks::fails_closed_without_keys(&app, &example).await;
 }

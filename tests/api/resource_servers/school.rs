@@ -102,15 +102,15 @@ impl School {
         for args in commands {
             app.cli(args, None).ok();
         }
-        for (user, roles) in [
-            ("suman", &["school-admin", "librarian"][..]),
-            ("rahul", &["student"][..]),
-        ] {
-            app.cli(&["user", "add", user, "--password-stdin"], Some(PASSWORD))
-                .ok();
-            for role in roles {
-                app.cli(&["role", "grant", role, user], None).ok();
-            }
+        // `user add --role` is `user add` + `role grant`.
+        let users: [&[&str]; 2] = [
+            &["suman", "--role", "school-admin", "--role", "librarian"],
+            &["rahul", "--role", "student"],
+        ];
+        for user in users {
+            let mut args = vec!["user", "add", "--password-stdin"];
+            args.extend_from_slice(user);
+            app.cli(&args, Some(PASSWORD)).ok();
         }
         let web = add_web_client(
             &app,
