@@ -33,20 +33,14 @@ pub fn recent(
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
         .limit(limit)
         .into_boxed();
-    if let Some(prefix) = kind_prefix {
+    // A range, not LIKE: case-sensitive on both backends (SQLite's LIKE is
+    // not) and served by an index.
+    if let Some(prefix) = kind_prefix.filter(|p| !p.is_empty()) {
         query = query.filter(
             audit_events::kind
-                .like(format!("{}%", escape_like(prefix)))
-                .escape('\\'),
+                .ge(prefix.to_owned())
+                .and(audit_events::kind.lt(format!("{prefix}\u{10FFFF}"))),
         );
     }
     Ok(query.load(conn)?)
-}
-
-/// Escapes LIKE wildcards so user input matches literally.
-pub fn escape_like(input: &str) -> String {
-    input
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

@@ -212,3 +212,13 @@ fn flatten(issued: Vec<(Option<String>, Option<i64>)>) -> Vec<(String, i64)> {
         })
         .collect()
 }
+
+/// Families whose first token was issued alongside the access token `jti`
+/// (the exchange of an authorization code).
+pub fn families_started_by(conn: &mut DbConnection, jti: &str) -> Result<Vec<String>, DbError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::access_token_jti.eq(jti))
+        .select(refresh_tokens::family_id)
+        .distinct()
+        .load(conn)?)
+}

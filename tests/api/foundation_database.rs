@@ -424,6 +424,8 @@ fn alter(schema: &mut Schema, table: &str, action: &str, migration: &str) {
         }
         ["ALTER", "COLUMN", _, "SET", "DEFAULT", ..]
         | ["ALTER", "COLUMN", _, "DROP", "DEFAULT", ..] => {}
+        // A collation change keeps the column's type (TEXT) and nullability.
+        ["ALTER", "COLUMN", _, "TYPE", "TEXT", "COLLATE", ..] => {}
         ["ADD", "CONSTRAINT", ..]
         | ["DROP", "CONSTRAINT", ..]
         | ["ADD", "UNIQUE", ..]

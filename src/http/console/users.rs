@@ -90,14 +90,24 @@ async fn render_list(
     form: &NewUserForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let prefix = query.trim().to_owned();
-    let users = console
+    // One row more than a page tells whether a next page exists, so the
+    // last link never leads to an empty page.
+    let mut users = console
         .state
         .db
-        .run(move |conn| db::users::search(conn, Some(&prefix), after.as_deref(), PAGE_SIZE))
+        .run(move |conn| db::users::search(conn, Some(&prefix), after.as_deref(), PAGE_SIZE + 1))
         .await?;
-    let next = (users.len() as i64 == PAGE_SIZE)
-        .then(|| users.last().map(|u| u.username.clone()))
-        .flatten();
+    let more = users.len() as i64 > PAGE_SIZE;
+    users.truncate(PAGE_SIZE as usize);
+    // The link's query is URL-encoded: a `+` or `&` in a search (email
+    // addresses have them) must come back as typed.
+    let next = more.then(|| users.last()).flatten().map(|last| {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", query)
+            .append_pair("after", &last.username)
+            .finish();
+        format!("/admin/users?{query}")
+    });
     console.page(
         status,
         UsersPage {

@@ -52,6 +52,14 @@ pub async fn exchange(
                     (&row.access_token_jti, row.access_token_expires_at)
                 {
                     db::revoked_tokens::revoke(conn, jti, expires_at, now)?;
+                    // …including the refresh token family started with it.
+                    for family in db::refresh_tokens::families_started_by(conn, jti)? {
+                        for (jti, expires_at) in
+                            db::refresh_tokens::revoke_family(conn, &family, now)?
+                        {
+                            db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
+                        }
+                    }
                 }
                 audit::record(
                     conn,

@@ -54,7 +54,6 @@ async fn a_replayed_code_fails_and_revokes_the_tokens_it_bought() {
 // revokes only the code's access token; the refresh token family started
 // from the code keeps working. Run with `--ignored` once that is fixed.
 #[tokio::test]
-#[ignore = "known bug: a replayed code does not revoke its refresh token family"]
 async fn a_replayed_code_also_revokes_the_refresh_token_it_bought() {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);

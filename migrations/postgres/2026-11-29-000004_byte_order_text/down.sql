@@ -1,0 +1,3 @@
+ALTER TABLE audit_events ALTER COLUMN kind TYPE TEXT COLLATE "default";
+ALTER TABLE users ALTER COLUMN email TYPE TEXT COLLATE "default";
+ALTER TABLE users ALTER COLUMN username TYPE TEXT COLLATE "default";
