@@ -71,6 +71,9 @@ secs() { local d=$1; case "$d" in *s) d=${d%s} ;; *m) d=$(( ${d%m} * 60 )) ;; es
 if (( $(secs "$DURATION") > 10 )); then
     echo "--duration is capped at 10s per scenario" >&2; exit 2
 fi
+if [[ -n $REV ]]; then
+    REV=$(git -C "$ROOT" rev-parse "$REV^{commit}") || { echo "unknown revision $REV" >&2; exit 2; }
+fi
 if [[ $RUN_SQLITE == 0 && -z $PG_URL ]]; then
     echo "--no-sqlite needs --postgres URL" >&2; exit 2
 fi
@@ -126,9 +129,14 @@ trap 'exit 130' INT TERM
 # --- build ------------------------------------------------------------------
 SOURCE="$ROOT"
 if [[ $BUILD == 1 && -n $REV ]]; then
-    SOURCE="$WORK/src"
-    mkdir -p "$SOURCE"
-    git -C "$ROOT" archive "$REV" | tar -x -C "$SOURCE"
+    # One stable directory per commit: cargo then rebuilds nothing the next
+    # time the same commit is measured.
+    SOURCE="${TMPDIR:-/tmp}/gatehouse-bench-src/$REV"
+    if [[ ! -f $SOURCE/Cargo.toml ]]; then
+        rm -rf "$SOURCE.tmp" && mkdir -p "$SOURCE.tmp"
+        git -C "$ROOT" archive "$REV" | tar -x -C "$SOURCE.tmp"
+        mv "$SOURCE.tmp" "$SOURCE"
+    fi
 fi
 if [[ $BUILD == 1 ]]; then
     log "cargo build --release in $SOURCE (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
@@ -365,13 +373,13 @@ bench_backend() {
 log "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(uname -sr)"
 log "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP per scenario)"
 if [[ $BUILD == 1 && -n $REV ]]; then
-    log "binary: built from commit $(git -C "$ROOT" rev-parse --short "$REV")"
+    log "binary: built from commit ${REV:0:12}"
 elif [[ $BUILD == 1 ]]; then
     log "binary: built from the working tree at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted changes in src/')"
 else
     log "binary: $BIN (given, not built)"
 fi
-log "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+log "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ $RUN_SQLITE == 1 ]]; then
     bench_backend sqlite ""
@@ -390,6 +398,7 @@ if [[ -n $PG_URL ]]; then
 fi
 
 # --- summary ----------------------------------------------------------------
+log "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews absolute figures)"
 echo
 echo "Summary (wrk -t$THREADS -c$CONNECTIONS -d$DURATION; latency in ms; x jwks = req/s relative to /jwks.json of the same backend)"
 printf '%-9s %-11s %10s %7s %8s %8s %8s %11s %9s %9s %s\n' \
