@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod cli_clients;
 mod cli_keys;
+mod console;
 mod foundation;
 mod foundation_database;
 mod foundation_keys;

@@ -3,6 +3,7 @@
 
 pub mod webdriver;
 
+mod console;
 mod sign_in;
 
 use std::path::PathBuf;

@@ -1,0 +1,160 @@
+//! CSRF: every console form carries the token of the double-submit cookie
+//! `gatehouse_csrf` (HttpOnly, SameSite=Lax); a POST without it, with a
+//! wrong one, or with another browser's is refused with 403 and changes
+//! nothing.
+
+use super::{
+    CSRF_COOKIE, PAGES, Person, add_client, add_root, add_user, audit, find_user, role_names,
+};
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn every_console_form_carries_the_csrf_token_of_the_cookie() {
+    let app = TestApp::spawn().await;
+    add_root(&app);
+    add_client(&app, "reports", &["--grant", "client_credentials"]);
+    let admin = Person::new(&app);
+
+    // The login page sets the cookie: HttpOnly, SameSite=Lax, whole site.
+    let login = admin.get("/admin/users").await.location();
+    let form = admin.get(&login).await;
+    let set_cookie = form
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(&format!("{CSRF_COOKIE}=")))
+        .unwrap_or_else(|| panic!("no {CSRF_COOKIE} cookie: {:?}", form.headers));
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    admin.sign_in("root", "/admin/users").await;
+    let token = admin.csrf();
+    assert_eq!(token.len(), 43);
+
+    for page in PAGES {
+        let answer = admin.get(page).await;
+        answer.expect(200);
+        // The cookie is kept, not reissued, on every page.
+        assert!(
+            !answer
+                .headers
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with(CSRF_COOKIE)),
+            "{page} reissued the CSRF cookie"
+        );
+        // No other site may frame the forms (clickjacking).
+        assert!(
+            answer
+                .header("content-security-policy")
+                .contains("frame-ancestors 'none'"),
+            "{page}"
+        );
+        assert_eq!(answer.header("x-frame-options"), "DENY", "{page}");
+        let posts = answer.html.matches("method=\"post\"").count();
+        let tokens = answer
+            .html
+            .matches(&format!(
+                "<input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">"
+            ))
+            .count();
+        assert_eq!(posts, tokens, "{page}: {posts} forms, {tokens} tokens");
+        if page != "/admin/audit" {
+            assert!(posts > 0, "{page} has no form");
+        }
+    }
+}
+
+#[tokio::test]
+async fn forms_without_the_right_token_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    add_root(&app);
+    add_user(&app, "carol", &[]);
+    add_client(&app, "reports", &["--grant", "client_credentials"]);
+    let admin = Person::signed_in(&app, "root").await;
+    // Another signed-in administrator's token: valid, but not this browser's.
+    let other = Person::signed_in(&app, "root").await;
+    let others_token = other.csrf();
+    assert_ne!(others_token, admin.csrf());
+    let kids = app.published_kids().await;
+
+    let attempts: [(&str, &[(&str, &str)]); 14] = [
+        (
+            "/admin/users",
+            &[
+                ("username", "mallory"),
+                ("email", "mallory@example.com"),
+                ("password", "correct horse battery"),
+                ("role", "admin"),
+            ],
+        ),
+        (
+            "/admin/users/carol/profile",
+            &[("email", "mallory@example.com")],
+        ),
+        (
+            "/admin/users/carol/password",
+            &[("password", "mallory's password")],
+        ),
+        ("/admin/users/carol/grant-role", &[("role", "admin")]),
+        ("/admin/users/root/revoke-role", &[("role", "admin")]),
+        ("/admin/users/carol/disable", &[]),
+        ("/admin/users/root/end-sessions", &[]),
+        ("/admin/users/carol/delete", &[("confirm", "yes")]),
+        (
+            "/admin/clients",
+            &[("client_id", "evil"), ("grant_types", "client_credentials")],
+        ),
+        ("/admin/clients/reports/rotate-secret", &[]),
+        ("/admin/clients/reports/delete", &[("confirm", "yes")]),
+        ("/admin/roles", &[("name", "evil")]),
+        ("/admin/apis", &[("identifier", "evil")]),
+        ("/admin/keys/rotate", &[("now", "true")]),
+    ];
+    for (path, fields) in attempts {
+        for token in [
+            None,
+            Some(""),
+            Some("forged-token"),
+            Some(others_token.as_str()),
+        ] {
+            let mut form: Vec<(&str, &str)> = fields.to_vec();
+            if let Some(token) = token {
+                form.push(("csrf_token", token));
+            }
+            let answer = admin.post(path, &form).await;
+            answer.expect(403);
+            assert_eq!(
+                answer.error().as_deref(),
+                Some("The form could not be verified. Reload the page and try again."),
+                "POST {path} with {token:?}"
+            );
+        }
+    }
+
+    // Nothing happened.
+    assert!(find_user(&app, "mallory").is_none());
+    let carol = find_user(&app, "carol").expect("carol was deleted");
+    assert!(!carol.disabled);
+    assert_eq!(carol.email.as_deref(), Some("carol@example.com"));
+    assert!(role_names(&app, "carol").is_empty());
+    assert_eq!(role_names(&app, "root"), ["admin"]);
+    let clients = app.cli(&["client", "list"], None);
+    assert!(clients.ok().contains("reports"), "{clients}");
+    assert!(!clients.ok().contains("evil"), "{clients}");
+    assert_eq!(app.published_kids().await, kids);
+    assert!(
+        audit(&app, "admin.").is_empty(),
+        "{:#?}",
+        audit(&app, "admin.")
+    );
+    // The admin is still signed in (end-sessions did not run).
+    admin.get("/admin/users").await.expect(200);
+    // And the same form with the right token works.
+    admin
+        .submit("/admin/users/carol/disable", &[])
+        .await
+        .location();
+    assert!(find_user(&app, "carol").unwrap().disabled);
+}
