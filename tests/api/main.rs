@@ -15,5 +15,6 @@ mod foundation;
 mod foundation_database;
 mod foundation_keys;
 mod foundation_setup;
+mod lifecycle;
 mod resource_servers;
 mod sign_in;
