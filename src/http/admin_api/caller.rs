@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use crate::accounts::admin_access::{self, Administrator};
-use crate::audit::{self, Event};
+use crate::audit;
 use crate::startup::AppState;
 
 pub struct Admin {
@@ -34,28 +34,15 @@ impl Admin {
         subject: &str,
         details: Value,
     ) -> Result<(), ApiError> {
-        let (actor, subject, ip) = (
+        audit::record_admin_change(
+            &self.state,
+            kind,
             self.who.sub.clone(),
             subject.to_owned(),
             self.client_ip.clone(),
-        );
-        let now = self.state.clock.now();
-        self.state
-            .db
-            .run(move |conn| {
-                audit::record(
-                    conn,
-                    Event {
-                        kind,
-                        actor: Some(&actor),
-                        subject: Some(&subject),
-                        client_ip: ip.as_deref(),
-                        details: Some(details),
-                    },
-                    now,
-                )
-            })
-            .await?;
+            details,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -13,7 +13,7 @@ use crate::accounts::{
     admin_access::{self, Administrator},
     sessions,
 };
-use crate::audit::{self, Event};
+use crate::audit;
 use crate::http::{csrf, error::error_page, oauth::responses::see_other, session_cookie};
 use crate::routes;
 use crate::startup::AppState;
@@ -144,28 +144,15 @@ impl Console {
         subject: &str,
         details: serde_json::Value,
     ) -> Result<(), ConsoleError> {
-        let (actor, subject, ip) = (
+        audit::record_admin_change(
+            &self.state,
+            kind,
             self.who.sub.clone(),
             subject.to_owned(),
             self.client_ip.clone(),
-        );
-        let now = self.state.clock.now();
-        self.state
-            .db
-            .run(move |conn| {
-                audit::record(
-                    conn,
-                    Event {
-                        kind,
-                        actor: Some(&actor),
-                        subject: Some(&subject),
-                        client_ip: ip.as_deref(),
-                        details: Some(details),
-                    },
-                    now,
-                )
-            })
-            .await?;
+            details,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, OIDC Core §3.1.3).
 
-use super::{GrantError, choose_resource};
+use super::{GrantError, active_user, choose_resource};
 use crate::audit::{self, Event};
 use crate::crypto::random;
 use crate::db::{self, authorization_codes::AuthorizationCodeRow};
@@ -106,23 +106,8 @@ pub async fn exchange(
         .map(str::to_owned)
         .collect();
     let resource = choose_resource(&granted_resources, params)?;
-    let user_id = row.user_id.clone();
-    let lookup_resource = resource.clone();
-    let (user, roles, permissions) = state
-        .db
-        .run(move |conn| {
-            let user = db::users::find_by_id(conn, &user_id)?;
-            let roles = db::users::role_names(conn, &user_id)?;
-            let permissions = match &lookup_resource {
-                Some(api) => db::roles::user_permissions_on(conn, &user_id, api)?,
-                None => Vec::new(),
-            };
-            Ok((user, roles, permissions))
-        })
-        .await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
-        return Err(OAuthError::invalid_grant("the user is no longer active").into());
-    };
+    let (user, roles, permissions) =
+        active_user(state, row.user_id.clone(), resource.clone()).await?;
     let grantee = Grantee {
         sub: user.id.clone(),
         roles: roles.clone(),

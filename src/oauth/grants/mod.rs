@@ -44,3 +44,29 @@ pub fn choose_resource(
         )),
     }
 }
+
+/// The user a grant speaks for, if still active, with their roles and the
+/// permissions those roles grant on `resource` (the token's API audience).
+pub async fn active_user(
+    state: &crate::startup::AppState,
+    user_id: String,
+    resource: Option<String>,
+) -> Result<(crate::db::users::UserRow, Vec<String>, Vec<String>), GrantError> {
+    use crate::db;
+    let (user, roles, permissions) = state
+        .db
+        .run(move |conn| {
+            let user = db::users::find_by_id(conn, &user_id)?;
+            let roles = db::users::role_names(conn, &user_id)?;
+            let permissions = match &resource {
+                Some(api) => db::roles::user_permissions_on(conn, &user_id, api)?,
+                None => Vec::new(),
+            };
+            Ok((user, roles, permissions))
+        })
+        .await?;
+    match user.filter(|u| !u.disabled) {
+        Some(user) => Ok((user, roles, permissions)),
+        None => Err(OAuthError::invalid_grant("the user is no longer active").into()),
+    }
+}

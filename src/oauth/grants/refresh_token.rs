@@ -1,6 +1,6 @@
 //! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12).
 
-use super::{GrantError, choose_resource};
+use super::{GrantError, active_user, choose_resource};
 use crate::db;
 use crate::oauth::{
     OAuthClient, OAuthError,
@@ -48,23 +48,8 @@ pub async fn exchange(
     let grant = &rotated.grant;
     let scopes = requested.unwrap_or_else(|| Scopes::from_stored(&grant.scope));
     let resource = choose_resource(&granted_resources(grant), params)?;
-    let user_id = grant.user_id.clone();
-    let lookup_resource = resource.clone();
-    let (user, roles, permissions) = state
-        .db
-        .run(move |conn| {
-            let user = db::users::find_by_id(conn, &user_id)?;
-            let roles = db::users::role_names(conn, &user_id)?;
-            let permissions = match &lookup_resource {
-                Some(api) => db::roles::user_permissions_on(conn, &user_id, api)?,
-                None => Vec::new(),
-            };
-            Ok((user, roles, permissions))
-        })
-        .await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
-        return Err(OAuthError::invalid_grant("the user is no longer active").into());
-    };
+    let (user, roles, permissions) =
+        active_user(state, grant.user_id.clone(), resource.clone()).await?;
     let now = state.clock.now();
     let grantee = Grantee {
         sub: user.id.clone(),
