@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::db::{self, DbConnection, DbError, audit::AuditRow};
+use crate::db::{self, DbConnection, DbError, audit::NewAuditRow};
 
 #[derive(Debug, Default, Clone)]
 pub struct Event<'a> {
@@ -26,7 +26,7 @@ pub fn record(conn: &mut DbConnection, event: Event<'_>, now: i64) -> Result<(),
     );
     db::audit::insert(
         conn,
-        &AuditRow {
+        &NewAuditRow {
             id: db::new_id(),
             occurred_at: now,
             kind: event.kind.to_owned(),

@@ -4,6 +4,7 @@
 //! `db`. Only `http` knows actix-web; only `db` knows diesel.
 
 pub mod accounts;
+pub mod administration;
 pub mod audit;
 pub mod cli;
 pub mod clock;

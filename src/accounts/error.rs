@@ -9,6 +9,9 @@ pub enum AccountError {
     Duplicate(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// The actor may not make this change (privilege rules, not input).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Db(DbError),
 }

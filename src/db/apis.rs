@@ -82,3 +82,8 @@ pub fn permissions_of(
 pub fn delete(conn: &mut DbConnection, api_id: &str) -> Result<usize, DbError> {
     Ok(diesel::delete(api_resources::table.find(api_id)).execute(conn)?)
 }
+
+/// Deletes one permission; the role grants of it go with it.
+pub fn delete_permission(conn: &mut DbConnection, permission_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(permissions::table.find(permission_id)).execute(conn)?)
+}

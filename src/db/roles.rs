@@ -203,3 +203,29 @@ pub fn client_holders(conn: &mut DbConnection, role_id: &str) -> Result<Vec<Stri
         .order(client_roles::client_id.asc())
         .load(conn)?)
 }
+
+pub fn disallow_permission(
+    conn: &mut DbConnection,
+    role_id: &str,
+    permission_id: &str,
+) -> Result<usize, DbError> {
+    Ok(diesel::delete(
+        role_permissions::table
+            .filter(role_permissions::role_id.eq(role_id))
+            .filter(role_permissions::permission_id.eq(permission_id)),
+    )
+    .execute(conn)?)
+}
+
+pub fn revoke_from_client(
+    conn: &mut DbConnection,
+    role_id: &str,
+    client_id: &str,
+) -> Result<usize, DbError> {
+    Ok(diesel::delete(
+        client_roles::table
+            .filter(client_roles::role_id.eq(role_id))
+            .filter(client_roles::client_id.eq(client_id)),
+    )
+    .execute(conn)?)
+}

@@ -111,6 +111,7 @@ diesel::table! {
 
 diesel::table! {
     audit_events (id) {
+        seq -> BigInt,
         id -> Text,
         occurred_at -> BigInt,
         kind -> Text,

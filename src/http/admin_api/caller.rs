@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use crate::accounts::admin_access::{self, Administrator};
+use crate::administration::Actor;
 use crate::audit;
 use crate::startup::AppState;
 
@@ -25,6 +26,11 @@ impl Admin {
         } else {
             Err(ApiError::Forbidden(permission))
         }
+    }
+
+    /// The actor for `crate::administration` operations.
+    pub fn actor(&self) -> Actor {
+        Actor::administrator(self.who.clone(), self.client_ip.clone())
     }
 
     /// Records an administrative change: who, what, to whom.

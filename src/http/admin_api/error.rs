@@ -16,6 +16,9 @@ pub enum ApiError {
     Unauthenticated(String),
     #[error("this call needs the {0} permission on gatehouse-admin")]
     Forbidden(&'static str),
+    /// A privilege rule said no: the caller may not make this change.
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -41,7 +44,7 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "unauthenticated",
-            Self::Forbidden(_) => "forbidden",
+            Self::Forbidden(_) | Self::Refused(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::Invalid(_) => "invalid_input",
@@ -55,7 +58,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::Refused(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -100,6 +103,7 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid(message) => ApiError::Invalid(message),
             AccountError::Duplicate(what) => ApiError::Conflict(format!("{what} already exists")),
             AccountError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            AccountError::Forbidden(message) => ApiError::Refused(message),
             AccountError::Db(db) => db.into(),
         }
     }

@@ -4,6 +4,7 @@
 
 mod caller;
 mod clients;
+mod deferred;
 mod directory;
 mod error;
 mod keys_audit;

@@ -13,6 +13,7 @@ use crate::accounts::{
     admin_access::{self, Administrator},
     sessions,
 };
+use crate::administration::Actor;
 use crate::audit;
 use crate::http::{csrf, error::error_page, oauth::responses::see_other, session_cookie};
 use crate::routes;
@@ -136,6 +137,11 @@ impl Console {
                 .map_err(|_| ConsoleError::Internal)?;
         }
         Ok(response)
+    }
+
+    /// The actor for `crate::administration` operations.
+    pub fn actor(&self) -> Actor {
+        Actor::administrator(self.who.clone(), self.client_ip.clone())
     }
 
     pub async fn audit(

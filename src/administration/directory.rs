@@ -1,0 +1,214 @@
+//! Changes to roles, APIs and permissions. The built-in API
+//! `gatehouse-admin` and the built-in `admin` role are fixed: their
+//! permissions are what the admin console, API and privilege rules rely on.
+
+use serde_json::json;
+
+use super::{Actor, privilege};
+use crate::accounts::{AccountError, admin_access::ADMIN_API, apis, roles};
+use crate::db::{
+    self, DbConnection,
+    apis::{ApiRow, PermissionRow},
+    roles::RoleRow,
+};
+
+fn built_in_role_is_fixed(role: &RoleRow) -> Result<(), AccountError> {
+    if role.built_in {
+        return Err(AccountError::Invalid(format!(
+            "role {:?} is built in: it always grants every permission on {ADMIN_API}",
+            role.name
+        )));
+    }
+    Ok(())
+}
+
+fn built_in_api_is_fixed(api: &ApiRow) -> Result<(), AccountError> {
+    if api.built_in {
+        return Err(AccountError::Invalid(format!(
+            "API {:?} is built in: its permissions are fixed",
+            api.identifier
+        )));
+    }
+    Ok(())
+}
+
+fn permission_of(
+    conn: &mut DbConnection,
+    api: &ApiRow,
+    name: &str,
+) -> Result<PermissionRow, AccountError> {
+    db::apis::find_permission(conn, &api.id, name)?.ok_or_else(|| {
+        AccountError::NotFound(format!("permission {name:?} on {}", api.identifier))
+    })
+}
+
+pub fn create_role(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> Result<RoleRow, AccountError> {
+    let role = roles::create(conn, name.trim(), description.trim(), now)?;
+    actor.record(
+        conn,
+        "admin.role.created",
+        &role.name,
+        json!({ "role": role.name }),
+        now,
+    )?;
+    Ok(role)
+}
+
+/// Deletes a role and every grant of it: who held it loses what it gave.
+pub fn delete_role(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    name: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let role = roles::find(conn, name)?;
+    built_in_role_is_fixed(&role)?;
+    privilege::may_hand_out(conn, actor, &role)?;
+    db::roles::delete(conn, &role.id)?;
+    actor.record(
+        conn,
+        "admin.role.deleted",
+        &role.name,
+        json!({ "role": role.name }),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Lets `role` use `permission` on the API `api_identifier`.
+pub fn allow(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    role_name: &str,
+    api_identifier: &str,
+    permission: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let role = roles::find(conn, role_name)?;
+    let api = apis::find(conn, api_identifier)?;
+    let permission_row = permission_of(conn, &api, permission)?;
+    privilege::may_hand_out(conn, actor, &role)?;
+    privilege::may_allow(actor, &api.identifier, permission)?;
+    db::roles::allow_permission(conn, &role.id, &permission_row.id)?;
+    actor.record(
+        conn,
+        "admin.role.allowed",
+        &role.name,
+        json!({ "role": role.name, "api": api.identifier, "permission": permission }),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Stops `role` granting `permission`; an error if it did not.
+pub fn disallow(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    role_name: &str,
+    api_identifier: &str,
+    permission: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let role = roles::find(conn, role_name)?;
+    built_in_role_is_fixed(&role)?;
+    let api = apis::find(conn, api_identifier)?;
+    let permission_row = permission_of(conn, &api, permission)?;
+    privilege::may_hand_out(conn, actor, &role)?;
+    if db::roles::disallow_permission(conn, &role.id, &permission_row.id)? == 0 {
+        return Err(AccountError::Invalid(format!(
+            "role {role_name:?} does not grant {permission:?} on {api_identifier}"
+        )));
+    }
+    actor.record(
+        conn,
+        "admin.role.disallowed",
+        &role.name,
+        json!({ "role": role.name, "api": api.identifier, "permission": permission }),
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn create_api(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    identifier: &str,
+    name: Option<&str>,
+    now: i64,
+) -> Result<ApiRow, AccountError> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    let api = apis::create(conn, identifier.trim(), name, now)?;
+    actor.record(
+        conn,
+        "admin.api.created",
+        &api.identifier,
+        json!({ "api": api.identifier, "name": api.name }),
+        now,
+    )?;
+    Ok(api)
+}
+
+/// Deletes an API with its permissions and their grants.
+pub fn remove_api(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    identifier: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    apis::remove(conn, identifier)?;
+    actor.record(
+        conn,
+        "admin.api.removed",
+        identifier,
+        json!({ "api": identifier }),
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn add_permission(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    api_identifier: &str,
+    name: &str,
+    now: i64,
+) -> Result<PermissionRow, AccountError> {
+    built_in_api_is_fixed(&apis::find(conn, api_identifier)?)?;
+    let permission = apis::add_permission(conn, api_identifier, name.trim())?;
+    actor.record(
+        conn,
+        "admin.api.permission_added",
+        api_identifier,
+        json!({ "api": api_identifier, "permission": permission.name }),
+        now,
+    )?;
+    Ok(permission)
+}
+
+/// Deletes a permission; every role stops granting it.
+pub fn remove_permission(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    api_identifier: &str,
+    name: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let api = apis::find(conn, api_identifier)?;
+    built_in_api_is_fixed(&api)?;
+    let permission = permission_of(conn, &api, name)?;
+    db::apis::delete_permission(conn, &permission.id)?;
+    actor.record(
+        conn,
+        "admin.api.permission_removed",
+        api_identifier,
+        json!({ "api": api_identifier, "permission": name }),
+        now,
+    )?;
+    Ok(())
+}

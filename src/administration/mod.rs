@@ -1,0 +1,78 @@
+//! Administrative changes, one function per operation, shared by the admin
+//! console, the admin API and the command line so that all three enforce
+//! the same rules and leave the same audit trail.
+//!
+//! Every operation runs inside the caller's transaction and does three
+//! things in order: checks that the actor may make the change
+//! ([`privilege`]), makes it, and records an audit event. A rule that says
+//! no returns an `Err`, which rolls the whole transaction back — including
+//! the post-condition that an enabled administrator remains, checked after
+//! the change itself.
+
+pub mod clients;
+pub mod directory;
+pub mod privilege;
+pub mod users;
+
+use serde_json::Value;
+
+use crate::accounts::admin_access::Administrator;
+use crate::audit::{self, Event};
+use crate::db::{DbConnection, DbError};
+
+/// Who makes a change.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    /// A person or service account holding permissions on
+    /// `gatehouse-admin`, through the console or the admin API. May only
+    /// hand out, and only manage holders of, privileges it holds itself.
+    Administrator {
+        who: Administrator,
+        client_ip: Option<String>,
+    },
+    /// The operator at the command line, who already holds the database and
+    /// the master key; the privilege rules would protect nothing from them.
+    Operator,
+}
+
+/// The audit `actor` for command-line changes.
+pub const OPERATOR: &str = "cli";
+
+impl Actor {
+    pub fn administrator(who: Administrator, client_ip: Option<String>) -> Self {
+        Actor::Administrator { who, client_ip }
+    }
+
+    fn audit_name(&self) -> &str {
+        match self {
+            Actor::Administrator { who, .. } => &who.sub,
+            Actor::Operator => OPERATOR,
+        }
+    }
+
+    /// Records the change in the same transaction as the change itself.
+    fn record(
+        &self,
+        conn: &mut DbConnection,
+        kind: &str,
+        subject: &str,
+        details: Value,
+        now: i64,
+    ) -> Result<(), DbError> {
+        let client_ip = match self {
+            Actor::Administrator { client_ip, .. } => client_ip.as_deref(),
+            Actor::Operator => None,
+        };
+        audit::record(
+            conn,
+            Event {
+                kind,
+                actor: Some(self.audit_name()),
+                subject: Some(subject),
+                client_ip,
+                details: Some(details),
+            },
+            now,
+        )
+    }
+}

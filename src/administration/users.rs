@@ -1,0 +1,264 @@
+//! Changes to users. Passwords are hashed by the caller before the
+//! transaction starts (argon2id is slow and must not hold a connection).
+
+use serde_json::json;
+
+use super::{Actor, privilege};
+use crate::accounts::{AccountError, names, roles, throttle, users};
+use crate::db::{self, DbConnection, users::UserRow};
+use crate::oidc::backchannel;
+
+/// A profile edit; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Default, Clone)]
+pub struct ProfileChange {
+    pub email: Option<Option<String>>,
+    pub email_verified: Option<bool>,
+    pub name: Option<Option<String>>,
+}
+
+/// The user, and whether the rules let the actor manage them.
+fn managed_user(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+) -> Result<UserRow, AccountError> {
+    let user = users::find(conn, username)?;
+    privilege::may_manage_user(conn, actor, &user)?;
+    Ok(user)
+}
+
+/// Ends the user's live sessions and queues back-channel logout tokens for
+/// the clients that joined them. Returns how many sessions ended.
+fn end_sessions_with_logout(
+    conn: &mut DbConnection,
+    user: &UserRow,
+    now: i64,
+) -> Result<usize, AccountError> {
+    for session in db::sessions::live_for_user(conn, &user.id, now)? {
+        backchannel::enqueue(conn, &session.sid, &user.id, now)?;
+    }
+    Ok(db::sessions::end_all_for_user(conn, &user.id, now)?)
+}
+
+/// Stores a prepared user (see `accounts::users::prepare_user`) with roles.
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    row: &UserRow,
+    role_names: &[String],
+    now: i64,
+) -> Result<(), AccountError> {
+    for name in role_names {
+        let role = roles::find(conn, name)?;
+        privilege::may_hand_out(conn, actor, &role)?;
+    }
+    users::insert_user(conn, row, role_names)?;
+    actor.record(
+        conn,
+        "admin.user.created",
+        &row.id,
+        json!({ "username": row.username, "roles": role_names }),
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn update_profile(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    change: ProfileChange,
+    now: i64,
+) -> Result<UserRow, AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    let email = match change.email {
+        Some(Some(email)) if !email.trim().is_empty() => Some(Some(names::email(email.trim())?)),
+        Some(_) => Some(None),
+        None => None,
+    };
+    let name = change
+        .name
+        .map(|n| n.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()));
+    db::users::update_profile(conn, &user.id, email, change.email_verified, name, now)?;
+    actor.record(
+        conn,
+        "admin.user.updated",
+        &user.id,
+        json!({ "username": user.username }),
+        now,
+    )?;
+    users::find(conn, username)
+}
+
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    hash: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    db::users::set_password_hash(conn, &user.id, hash, now)?;
+    actor.record(
+        conn,
+        "admin.user.password_set",
+        &user.id,
+        json!({ "username": user.username }),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Disabling ends every session (with back-channel logout), revokes every
+/// refresh token and the access tokens issued with them.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<(), AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    if disabled {
+        privilege::not_yourself(actor, &user, "disable")?;
+    }
+    let was_administrator = privilege::is_enabled_administrator(conn, &user)?;
+    db::users::set_disabled(conn, &user.id, disabled, now)?;
+    if disabled {
+        end_sessions_with_logout(conn, &user, now)?;
+        for (jti, expires_at) in db::refresh_tokens::revoke_for_user(conn, &user.id, now)? {
+            db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
+        }
+        if was_administrator {
+            privilege::an_administrator_remains(conn)?;
+        }
+    }
+    let kind = if disabled {
+        "admin.user.disabled"
+    } else {
+        "admin.user.enabled"
+    };
+    actor.record(
+        conn,
+        kind,
+        &user.id,
+        json!({ "username": user.username }),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Lifts the sign-in throttle on the account (not on IP addresses).
+pub fn unlock(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    throttle::clear(conn, &throttle::account_key(&user.username))?;
+    actor.record(
+        conn,
+        "admin.user.unlocked",
+        &user.id,
+        json!({ "username": user.username }),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Deletes the user; sessions, codes, tokens, roles and consents go with it.
+pub fn delete(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    privilege::not_yourself(actor, &user, "delete")?;
+    let was_administrator = privilege::is_enabled_administrator(conn, &user)?;
+    end_sessions_with_logout(conn, &user, now)?;
+    for (jti, expires_at) in db::refresh_tokens::revoke_for_user(conn, &user.id, now)? {
+        db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
+    }
+    db::users::delete(conn, &user.id)?;
+    if was_administrator {
+        privilege::an_administrator_remains(conn)?;
+    }
+    actor.record(
+        conn,
+        "admin.user.deleted",
+        &user.id,
+        json!({ "username": user.username }),
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn grant_role(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    role_name: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    let role = roles::find(conn, role_name)?;
+    privilege::may_hand_out(conn, actor, &role)?;
+    db::roles::grant_to_user(conn, &role.id, &user.id)?;
+    actor.record(
+        conn,
+        "admin.user.role_granted",
+        &user.id,
+        json!({ "username": user.username, "role": role.name }),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Revoking a role the user does not hold is an error, so a typo shows.
+pub fn revoke_role(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    role_name: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    let role = roles::find(conn, role_name)?;
+    if db::roles::revoke_from_user(conn, &role.id, &user.id)? == 0 {
+        return Err(AccountError::Invalid(format!(
+            "user {username:?} does not hold role {role_name:?}"
+        )));
+    }
+    if role.name == db::roles::ADMIN_ROLE && !user.disabled {
+        privilege::an_administrator_remains(conn)?;
+    }
+    actor.record(
+        conn,
+        "admin.user.role_revoked",
+        &user.id,
+        json!({ "username": user.username, "role": role.name }),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Ends every live session of the user; returns how many ended.
+pub fn end_sessions(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    now: i64,
+) -> Result<usize, AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    let ended = end_sessions_with_logout(conn, &user, now)?;
+    actor.record(
+        conn,
+        "admin.user.sessions_ended",
+        &user.id,
+        json!({ "username": user.username, "ended": ended }),
+        now,
+    )?;
+    Ok(ended)
+}
