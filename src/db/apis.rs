@@ -33,11 +33,12 @@ pub fn find_by_identifier(
     conn: &mut DbConnection,
     identifier: &str,
 ) -> Result<Option<ApiRow>, DbError> {
-    Ok(api_resources::table
-        .filter(api_resources::identifier.eq(identifier))
-        .select(ApiRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        api_resources::table
+            .filter(api_resources::identifier.eq(identifier))
+            .select(ApiRow::as_select()),
+        conn,
+    )
 }
 
 pub fn list(conn: &mut DbConnection) -> Result<Vec<ApiRow>, DbError> {
@@ -59,12 +60,13 @@ pub fn find_permission(
     api_id: &str,
     name: &str,
 ) -> Result<Option<PermissionRow>, DbError> {
-    Ok(permissions::table
-        .filter(permissions::api_id.eq(api_id))
-        .filter(permissions::name.eq(name))
-        .select(PermissionRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        permissions::table
+            .filter(permissions::api_id.eq(api_id))
+            .filter(permissions::name.eq(name))
+            .select(PermissionRow::as_select()),
+        conn,
+    )
 }
 
 pub fn permissions_of(

@@ -49,11 +49,12 @@ pub fn find(
     conn: &mut DbConnection,
     code_hash: &str,
 ) -> Result<Option<AuthorizationCodeRow>, DbError> {
-    Ok(authorization_codes::table
-        .find(code_hash)
-        .select(AuthorizationCodeRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        authorization_codes::table
+            .find(code_hash)
+            .select(AuthorizationCodeRow::as_select()),
+        conn,
+    )
 }
 
 pub fn record_access_token(

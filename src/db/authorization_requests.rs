@@ -37,12 +37,13 @@ pub fn find_live(
     id: &str,
     now: i64,
 ) -> Result<Option<AuthorizationRequestRow>, DbError> {
-    Ok(authorization_requests::table
-        .find(id)
-        .filter(authorization_requests::expires_at.gt(now))
-        .select(AuthorizationRequestRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        authorization_requests::table
+            .find(id)
+            .filter(authorization_requests::expires_at.gt(now))
+            .select(AuthorizationRequestRow::as_select()),
+        conn,
+    )
 }
 
 /// Records who signed in for this request, and with which session.

@@ -75,11 +75,12 @@ pub fn insert(
 }
 
 pub fn find(conn: &mut DbConnection, client_id: &str) -> Result<Option<ClientRecord>, DbError> {
-    let Some(row) = clients::table
-        .find(client_id)
-        .select(ClientRow::as_select())
-        .first(conn)
-        .optional()?
+    let Some(row) = super::unique_row(
+        clients::table
+            .find(client_id)
+            .select(ClientRow::as_select()),
+        conn,
+    )?
     else {
         return Ok(None);
     };

@@ -18,11 +18,12 @@ pub fn find(
     user_id: &str,
     client_id: &str,
 ) -> Result<Option<ConsentRow>, DbError> {
-    Ok(consents::table
-        .find((user_id, client_id))
-        .select(ConsentRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        consents::table
+            .find((user_id, client_id))
+            .select(ConsentRow::as_select()),
+        conn,
+    )
 }
 
 /// Replaces the remembered consent (delete + insert: portable upsert).

@@ -14,11 +14,12 @@ pub struct LoginFailureRow {
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> Result<Option<LoginFailureRow>, DbError> {
-    Ok(login_failures::table
-        .find(key)
-        .select(LoginFailureRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        login_failures::table
+            .find(key)
+            .select(LoginFailureRow::as_select()),
+        conn,
+    )
 }
 
 /// Writes the row, inserting it if it is new.

@@ -41,3 +41,18 @@ pub fn ping(conn: &mut DbConnection) -> Result<(), DbError> {
     diesel::sql_query("SELECT 1").execute(conn)?;
     Ok(())
 }
+
+/// The row a lookup by a unique key finds, if any. Not `.first()`: through
+/// the `MultiConnection` backend diesel renders its `LIMIT` in a form that
+/// SQLite's statement cache refuses, so the hottest lookups (client, user,
+/// session, token) would be parsed and planned again on every call. A
+/// unique key yields at most one row without a `LIMIT`.
+pub(crate) fn unique_row<'query, Q, T>(
+    query: Q,
+    conn: &mut DbConnection,
+) -> Result<Option<T>, DbError>
+where
+    Q: diesel::query_dsl::LoadQuery<'query, DbConnection, T>,
+{
+    Ok(query.load(conn)?.into_iter().next())
+}

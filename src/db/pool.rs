@@ -121,6 +121,11 @@ impl Db {
             // TLS setup against OpenSSL's exit-time cleanup — a segfault.
             .min_idle(Some(0))
             .connection_timeout(timeout)
+            // A PostgreSQL connection can die under us (server restart,
+            // idle timeout), so each checkout pings it; an embedded SQLite
+            // file cannot, and the ping would be a quarter of a cheap
+            // request's queries.
+            .test_on_check_out(backend == Backend::Postgres)
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build(manager)?;
         Ok(Self { pool, backend })

@@ -34,11 +34,12 @@ pub fn insert(conn: &mut DbConnection, row: &RefreshTokenRow) -> Result<(), DbEr
 }
 
 pub fn find(conn: &mut DbConnection, token_hash: &str) -> Result<Option<RefreshTokenRow>, DbError> {
-    Ok(refresh_tokens::table
-        .find(token_hash)
-        .select(RefreshTokenRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        refresh_tokens::table
+            .find(token_hash)
+            .select(RefreshTokenRow::as_select()),
+        conn,
+    )
 }
 
 /// Marks the token used (rotated) if nobody did yet: exactly one of

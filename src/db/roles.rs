@@ -26,11 +26,12 @@ pub fn insert(conn: &mut DbConnection, row: &RoleRow) -> Result<(), DbError> {
 }
 
 pub fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<RoleRow>, DbError> {
-    Ok(roles::table
-        .filter(roles::name.eq(name))
-        .select(RoleRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        roles::table
+            .filter(roles::name.eq(name))
+            .select(RoleRow::as_select()),
+        conn,
+    )
 }
 
 pub fn list(conn: &mut DbConnection) -> Result<Vec<RoleRow>, DbError> {

@@ -110,7 +110,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_events (id) {
+    audit_events (seq) {
         seq -> BigInt,
         id -> Text,
         occurred_at -> BigInt,

@@ -30,13 +30,14 @@ pub fn find_live(
     id_hash: &str,
     now: i64,
 ) -> Result<Option<SessionRow>, DbError> {
-    Ok(sessions::table
-        .find(id_hash)
-        .filter(sessions::ended_at.is_null())
-        .filter(sessions::expires_at.gt(now))
-        .select(SessionRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        sessions::table
+            .find(id_hash)
+            .filter(sessions::ended_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .select(SessionRow::as_select()),
+        conn,
+    )
 }
 
 pub fn touch(conn: &mut DbConnection, id_hash: &str, now: i64) -> Result<(), DbError> {

@@ -28,19 +28,16 @@ pub fn find_by_username(
     conn: &mut DbConnection,
     username: &str,
 ) -> Result<Option<UserRow>, DbError> {
-    Ok(users::table
-        .filter(users::username.eq(username))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(
+        users::table
+            .filter(users::username.eq(username))
+            .select(UserRow::as_select()),
+        conn,
+    )
 }
 
 pub fn find_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, DbError> {
-    Ok(users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
+    super::unique_row(users::table.find(id).select(UserRow::as_select()), conn)
 }
 
 /// Users in username order, starting after `after` (keyset pagination).
@@ -172,4 +169,19 @@ pub fn update_profile(
 /// Deletes the user; sessions, codes, tokens, roles and consents go with it.
 pub fn delete(conn: &mut DbConnection, id: &str) -> Result<usize, DbError> {
     Ok(diesel::delete(users::table.find(id)).execute(conn)?)
+}
+
+/// `(id, username)` of those of `ids` that are users, in one query (an
+/// audit page names up to two users per event).
+pub fn usernames_by_ids(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::username))
+        .load(conn)?)
 }

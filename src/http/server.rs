@@ -50,10 +50,12 @@ pub fn start(
     let data = web::Data::new(state.clone());
     let workers = state.settings.server.workers;
     let app_metrics = metrics.clone();
+    let discovery = web::Data::new(wellknown::Discovery::new(state.settings.issuer()));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(app_metrics.clone())
+            .app_data(discovery.clone())
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .wrap(middleware::security_headers())
             .wrap(from_fn(middleware::observe))

@@ -13,12 +13,22 @@ fn public_json(body: String, max_age: u64) -> HttpResponse {
         .body(body)
 }
 
-pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
-    public_json(metadata(state.settings.issuer()).to_string(), 3600)
+/// The discovery document, serialized once: it depends only on the issuer,
+/// and relying parties fetch it on every start.
+pub struct Discovery(String);
+
+impl Discovery {
+    pub fn new(issuer: &str) -> Self {
+        Discovery(metadata(issuer).to_string())
+    }
 }
 
-pub async fn oauth_authorization_server(state: web::Data<AppState>) -> HttpResponse {
-    public_json(metadata(state.settings.issuer()).to_string(), 3600)
+pub async fn openid_configuration(discovery: web::Data<Discovery>) -> HttpResponse {
+    public_json(discovery.0.clone(), 3600)
+}
+
+pub async fn oauth_authorization_server(discovery: web::Data<Discovery>) -> HttpResponse {
+    public_json(discovery.0.clone(), 3600)
 }
 
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {

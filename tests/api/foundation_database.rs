@@ -224,9 +224,12 @@ fn to_schema(rows: Vec<ColumnRow>) -> Schema {
 
 /// The live SQLite schema. SQLite lets a non-INTEGER primary key hold NULL
 /// unless told otherwise; PostgreSQL does not: count primary keys as NOT NULL.
+/// An INTEGER PRIMARY KEY is the 64-bit rowid: a BIGINT.
 fn sqlite_schema(conn: &mut SqliteConnection) -> (Schema, BTreeSet<String>) {
     let rows = diesel::sql_query(
-        "SELECT m.name AS table_name, p.name AS column_name, p.type AS column_type, \
+        "SELECT m.name AS table_name, p.name AS column_name, \
+         CASE WHEN p.pk > 0 AND lower(p.type) = 'integer' THEN 'bigint' ELSE p.type END \
+         AS column_type, \
          CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN '1' ELSE '0' END AS not_null \
          FROM sqlite_master m JOIN pragma_table_info(m.name) p \
          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \

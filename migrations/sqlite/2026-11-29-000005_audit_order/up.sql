@@ -1,7 +1,8 @@
 -- Audit ids are random and times have one-second resolution, so events of
 -- the same second had no stable order. A sequence gives every event its
--- place; the audit list orders and pages by it. SQLite cannot add an
--- autoincrementing column, so the table is rebuilt, oldest events first.
+-- place and becomes the key; the audit list orders and pages by it. SQLite
+-- cannot add an autoincrementing column, so the table is rebuilt, oldest
+-- events first.
 CREATE TABLE audit_events_ordered (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{
     caller::Admin,
+    deferred::Deferred,
     error::{ApiError, ErrorBody},
 };
 use crate::crypto::{SigningAlgorithm, describe_keys};
@@ -35,6 +36,8 @@ pub struct RotateBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditView {
+    /// The event's place in the log: larger is later, even within a second.
+    pub seq: i64,
     pub id: String,
     pub occurred_at: i64,
     pub kind: String,
@@ -48,6 +51,12 @@ pub struct AuditView {
 pub struct AuditQuery {
     /// Event kind prefix, such as `login.` or `admin.`.
     pub kind: Option<String>,
+    /// Events about this user id, client id, role or API identifier.
+    pub subject: Option<String>,
+    /// Events caused by this user id or client id (`cli` for the command line).
+    pub actor: Option<String>,
+    /// Events before this `seq`: the last `seq` of the previous page.
+    pub before: Option<i64>,
     /// 1–500, default 100.
     pub limit: Option<i64>,
 }
@@ -78,12 +87,15 @@ pub async fn list_keys(admin: Admin) -> Result<HttpResponse, ApiError> {
 
 #[utoipa::path(post, path = "/admin/api/v1/keys/rotate", tag = "keys", request_body = RotateBody,
     responses((status = 200, body = [KeyView]), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn rotate(admin: Admin, body: web::Json<RotateBody>) -> Result<HttpResponse, ApiError> {
+pub async fn rotate(
+    admin: Admin,
+    body: Deferred<web::Json<RotateBody>>,
+) -> Result<HttpResponse, ApiError> {
     admin.require("keys:write")?;
     let RotateBody {
         alg,
         now: immediately,
-    } = body.into_inner();
+    } = body.get()?.into_inner();
     let algs: Vec<SigningAlgorithm> = match alg {
         Some(alg) => vec![alg.parse().map_err(ApiError::Invalid)?],
         None => SigningAlgorithm::ALL.to_vec(),
@@ -113,21 +125,34 @@ pub async fn rotate(admin: Admin, body: web::Json<RotateBody>) -> Result<HttpRes
 
 #[utoipa::path(get, path = "/admin/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = [AuditView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn audit(admin: Admin, query: web::Query<AuditQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn audit(
+    admin: Admin,
+    query: Deferred<web::Query<AuditQuery>>,
+) -> Result<HttpResponse, ApiError> {
     admin.require("audit:read")?;
-    let AuditQuery { kind, limit } = query.into_inner();
+    let AuditQuery {
+        kind,
+        subject,
+        actor,
+        before,
+        limit,
+    } = query.get()?.into_inner();
     let limit = limit.unwrap_or(100).clamp(1, 500);
-    let prefix = kind.clone();
+    let filter = db::audit::AuditFilter {
+        kind_prefix: kind,
+        subject,
+        actor,
+        before,
+    };
     let rows = admin
         .state
         .db
-        .run(move |conn| db::audit::recent(conn, prefix.as_deref(), limit))
+        .run(move |conn| db::audit::search(conn, &filter, limit))
         .await?;
     let events: Vec<AuditView> = rows
         .into_iter()
-        // SQLite's LIKE ignores ASCII case; the prefix is case-sensitive.
-        .filter(|row| kind.as_deref().is_none_or(|k| row.kind.starts_with(k)))
         .map(|row| AuditView {
+            seq: row.seq,
             details: serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null),
             id: row.id,
             occurred_at: row.occurred_at,
