@@ -18,7 +18,11 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    pub scope: String,
+    /// RFC 6749 §5.1: required when it differs from what was asked, so an
+    /// empty grant of a non-empty request says `""`; nothing asked and
+    /// nothing granted says nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// A refusal at the token, revocation or introspection endpoint.

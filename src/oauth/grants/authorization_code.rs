@@ -192,6 +192,6 @@ pub async fn exchange(
         expires_in: access.claims.exp - now,
         id_token,
         refresh_token: refresh_token.map(|t| t.into_inner()),
-        scope: scopes.to_string_list(),
+        scope: Some(scopes.to_string_list()),
     })
 }

@@ -30,6 +30,7 @@ pub async fn exchange(
     let requested = Scopes::parse(params.get("scope").unwrap_or_default()).map_err(|bad| {
         OAuthError::new(ErrorCode::InvalidScope, format!("invalid scope {bad:?}"))
     })?;
+    let requested_any = !requested.is_empty();
     let resource = choose_resource(&client.resources, params)?;
     let client_id = client.client_id.clone();
     let lookup_resource = resource.clone();
@@ -85,6 +86,7 @@ pub async fn exchange(
         expires_in: access.claims.exp - now,
         id_token: None,
         refresh_token: None,
-        scope: scopes.to_string_list(),
+        scope: Some(scopes.to_string_list())
+            .filter(|granted| !granted.is_empty() || requested_any),
     })
 }

@@ -101,7 +101,7 @@ pub async fn exchange(
         expires_in: access.claims.exp - now,
         id_token,
         refresh_token: Some(rotated.token.into_inner()),
-        scope: scopes.to_string_list(),
+        scope: Some(scopes.to_string_list()),
     })
 }
 

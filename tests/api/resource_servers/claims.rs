@@ -159,3 +159,24 @@ async fn revoking_a_role_changes_the_next_token_not_the_ones_already_issued() {
     let again = school.user_tokens("suman", SCHOOL).await;
     assert!(set(&again.claims()["permissions"]).contains("students:delete"));
 }
+
+/// RFC 6749 §5.1: `scope` is required when the grant differs from the
+/// request, optional when equal — and nothing asked, nothing granted.
+#[tokio::test]
+async fn a_service_token_response_states_its_scope_only_when_one_was_asked_for() {
+    let school = School::spawn().await;
+
+    let plain = school.reporter_token_response(&[]).await;
+    assert!(plain.get("scope").is_none(), "{plain}");
+
+    let held = school
+        .reporter_token_response(&[("scope", "students:read")])
+        .await;
+    assert_eq!(held["scope"], "students:read", "{held}");
+
+    // Asked for a permission its roles lack: granted nothing, and says so.
+    let lacking = school
+        .reporter_token_response(&[("scope", "students:delete")])
+        .await;
+    assert_eq!(lacking["scope"], "", "{lacking}");
+}

@@ -272,6 +272,14 @@ impl School {
         }
     }
 
+    /// The reporter's raw token response to a client credentials request.
+    pub async fn reporter_token_response(&self, form: &[(&str, &str)]) -> Value {
+        let mut form = form.to_vec();
+        form.push(("grant_type", "client_credentials"));
+        self.token_request(REPORTER, &self.reporter_secret, &form)
+            .await
+    }
+
     async fn token_request(&self, client_id: &str, secret: &str, form: &[(&str, &str)]) -> Value {
         let response = self
             .app
