@@ -71,6 +71,12 @@ pub async fn start(
     let settings = state.settings.clone();
     let issuer = settings.issuer().to_owned();
     let state_for_continue = state.clone();
+    // OIDC Core 3.1.2.1: the hint names who the client expects. Only that
+    // user, signed in, may be answered without a login; a hint that does
+    // not verify (`Some(None)`) names nobody.
+    let hinted_sub: Option<Option<String>> = params
+        .get("id_token_hint")
+        .map(|token| crate::oidc::logout::verify_hint(state, token).map(|hint| hint.sub));
     state
         .db
         .run(move |conn| {
@@ -112,10 +118,16 @@ pub async fn start(
                         || request
                             .max_age
                             .is_some_and(|max_age| now - session.auth_time > max_age)
+                        || hinted_sub
+                            .as_ref()
+                            .is_some_and(|sub| sub.as_deref() != Some(session.user_id.as_str()))
                 }
             };
             if needs_login && request.prompt.none {
-                let error = OAuthError::new(ErrorCode::LoginRequired, "the user is not signed in");
+                let error = OAuthError::new(
+                    ErrorCode::LoginRequired,
+                    "the user the request names is not signed in",
+                );
                 return Ok(Step::Redirect(redirect::error(
                     &request.redirect_uri,
                     &error,

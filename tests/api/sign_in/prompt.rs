@@ -193,3 +193,54 @@ async fn an_id_token_hint_of_the_current_user_is_accepted() {
     let claims = id_token_claims(&app, &secret, &request, &callback).await;
     assert_eq!(claims["sub"], flow::jwt_parts(hint).1["sub"]);
 }
+
+/// OIDC Core 3.1.2.1: a hint naming someone other than the signed-in user
+/// must not be answered with the signed-in user's tokens.
+#[tokio::test]
+async fn an_id_token_hint_of_another_user_needs_that_user_to_sign_in() {
+    let (app, secret) = app_with_web().await;
+    flow::add_user(&app, "bob", &[]);
+    // Bob signs in in his own browser; his ID token becomes the hint.
+    let bobs_browser = flow::browser();
+    let first = AuthRequest::new("web");
+    let callback = flow::sign_in(&app, &bobs_browser, &first, "bob").await;
+    let code = flow::code_from(&app, &callback, &first);
+    let tokens =
+        flow::token_ok(flow::redeem(&app, ClientAuth::Basic("web", &secret), &code, None).await)
+            .await;
+    let bobs_hint = tokens["id_token"].as_str().unwrap().to_owned();
+    // Alice is signed in here.
+    flow::code_for(&app, &app.client, &AuthRequest::new("web"), "alice").await;
+
+    let silent = AuthRequest::new("web")
+        .set("prompt", "none")
+        .set("id_token_hint", &bobs_hint);
+    let callback = flow::start(&app, &app.client, &silent).await.client();
+    flow::assert_error_redirect(&app, &callback, &silent, "login_required");
+
+    // Interactive: the login page, not Alice's code.
+    let interactive = AuthRequest::new("web").set("id_token_hint", &bobs_hint);
+    flow::start(&app, &app.client, &interactive).await.login();
+}
+
+#[tokio::test]
+async fn an_id_token_hint_that_does_not_verify_names_nobody() {
+    let (app, secret) = app_with_web().await;
+    let first = AuthRequest::new("web");
+    let callback = flow::sign_in(&app, &app.client, &first, "alice").await;
+    let code = flow::code_from(&app, &callback, &first);
+    let tokens =
+        flow::token_ok(flow::redeem(&app, ClientAuth::Basic("web", &secret), &code, None).await)
+            .await;
+    // Alice's own ID token with the signature's last characters changed.
+    let genuine = tokens["id_token"].as_str().unwrap();
+    let mut forged = genuine[..genuine.len() - 4].to_owned();
+    forged.push_str(if genuine.ends_with("AAAA") { "BBBB" } else { "AAAA" });
+    for hint in [forged.as_str(), "not-a-jwt"] {
+        let request = AuthRequest::new("web")
+            .set("prompt", "none")
+            .set("id_token_hint", hint);
+        let callback = flow::start(&app, &app.client, &request).await.client();
+        flow::assert_error_redirect(&app, &callback, &request, "login_required");
+    }
+}
