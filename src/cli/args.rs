@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 use crate::crypto::SigningAlgorithm;
 use crate::oauth::GrantType;
@@ -102,6 +102,10 @@ pub enum KeysCommand {
 pub enum UserCommand {
     /// Create a user.
     Add(UserAddArgs),
+    /// Show a user: id (the `sub`), email, name, state and roles.
+    Show { username: String },
+    /// Change a user's email address, whether it is verified, or their name.
+    Update(UserUpdateArgs),
     /// Set a user's password, read from standard input.
     SetPassword {
         username: String,
@@ -113,8 +117,47 @@ pub enum UserCommand {
     Disable { username: String },
     /// Let a disabled user sign in again.
     Enable { username: String },
+    /// Lift the sign-in throttle on a user's account after failed attempts.
+    Unlock { username: String },
+    /// List a user's live sessions (times in UTC).
+    Sessions { username: String },
+    /// End every live session of a user (with back-channel logout).
+    EndSessions { username: String },
+    /// Delete a user with their sessions, tokens, roles and consents.
+    Delete {
+        username: String,
+        /// Confirm the deletion; without it nothing is deleted.
+        #[arg(long)]
+        yes: bool,
+    },
     /// List users.
     List,
+}
+
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("change")
+        .required(true)
+        .multiple(true)
+        .args(["email", "no_email", "email_verified", "name", "no_name"])
+))]
+pub struct UserUpdateArgs {
+    pub username: String,
+    /// The new email address.
+    #[arg(long, value_name = "E", conflicts_with = "no_email")]
+    pub email: Option<String>,
+    /// Remove the email address.
+    #[arg(long)]
+    pub no_email: bool,
+    /// Whether the email address is verified.
+    #[arg(long, value_name = "true|false")]
+    pub email_verified: Option<bool>,
+    /// The new display name.
+    #[arg(long, value_name = "N", conflicts_with = "no_name")]
+    pub name: Option<String>,
+    /// Remove the display name.
+    #[arg(long)]
+    pub no_name: bool,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +194,12 @@ pub enum RoleCommand {
         api: String,
         permission: String,
     },
+    /// Stop a role granting a permission on an API.
+    Disallow {
+        role: String,
+        api: String,
+        permission: String,
+    },
     /// Take a role away from a user.
     Revoke { role: String, username: String },
     /// Delete a role and every grant of it.
@@ -177,6 +226,10 @@ pub enum ApiCommand {
 pub enum PermissionCommand {
     /// Add a permission to an API.
     Add { api: String, permission: String },
+    /// Delete a permission from an API; every role stops granting it.
+    Remove { api: String, permission: String },
+    /// List an API's permissions.
+    List { api: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,8 +238,12 @@ pub enum ClientCommand {
     Add(ClientAddArgs),
     /// List clients.
     List,
+    /// Show everything registered for a client except its secret.
+    Show { client_id: String },
     /// Give a role to a client (its service account).
     GrantRole { client_id: String, role: String },
+    /// Take a role away from a client.
+    RevokeRole { client_id: String, role: String },
     /// Stop a client: no new tokens, no refreshes, no introspection.
     Disable { client_id: String },
     /// Let a disabled client work again.

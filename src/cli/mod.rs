@@ -1,9 +1,13 @@
 //! The `gatehouse` command line: `serve` and the administration commands.
 
-mod admin;
 mod args;
+mod clients;
+mod database;
+mod directory;
 mod keys;
 mod serve;
+mod users;
+mod utc;
 
 use std::{io::Read, process::ExitCode, sync::Arc};
 
@@ -42,13 +46,13 @@ pub fn run(cli: Cli) -> ExitCode {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let outcome = match command {
         Command::Serve { .. } => serve::run(settings, clock),
-        Command::Migrate => admin::migrate(&settings),
+        Command::Migrate => database::migrate(&settings),
         Command::Keys(command) => keys::run(settings, clock, command),
-        Command::User(command) => admin::user(settings, clock.now(), command),
-        Command::Role(command) => admin::role(&settings, clock.now(), command),
-        Command::Api(command) => admin::api(&settings, clock.now(), command),
-        Command::Permission(command) => admin::permission(&settings, command),
-        Command::Client(command) => admin::client(&settings, clock.now(), command),
+        Command::User(command) => users::run(&settings, clock.now(), command),
+        Command::Role(command) => directory::role(&settings, clock.now(), command),
+        Command::Api(command) => directory::api(&settings, clock.now(), command),
+        Command::Permission(command) => directory::permission(&settings, clock.now(), command),
+        Command::Client(command) => clients::run(&settings, clock.now(), command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -348,3 +348,145 @@ async fn client_registration_rules_are_enforced() {
         "{duplicate}"
     );
 }
+
+/// `client show`'s `label: value` lines.
+fn show(app: &TestApp, client_id: &str) -> std::collections::HashMap<String, String> {
+    let out = app.cli(&["client", "show", client_id], None);
+    out.ok()
+        .lines()
+        .map(|line| {
+            let (label, value) = line
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("not `label: value`: {line:?}\n{out}"));
+            (label.to_owned(), value.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn client_show_tells_everything_but_the_secret() {
+    let app = TestApp::spawn().await;
+    app.cli(&["api", "add", "https://api.example.com"], None)
+        .ok();
+    app.cli(&["role", "add", "reporting"], None).ok();
+    let out = app.cli(
+        &[
+            "client",
+            "add",
+            "web",
+            "--name",
+            "Web",
+            "--redirect-uri",
+            "https://app.example.com/cb",
+            "--redirect-uri",
+            "http://127.0.0.1:3000/cb",
+            "--grant",
+            "authorization_code",
+            "--grant",
+            "client_credentials",
+            "--scope",
+            "openid",
+            "--resource",
+            "https://api.example.com",
+            "--introspect",
+            "https://api.example.com",
+            "--backchannel-logout-uri",
+            "https://app.example.com/bc",
+            "--skip-consent",
+        ],
+        None,
+    );
+    let secret = out
+        .ok()
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret: "))
+        .unwrap()
+        .to_owned();
+    app.cli(&["client", "grant-role", "web", "reporting"], None)
+        .ok();
+
+    let shown = show(&app, "web");
+    let expected = [
+        ("client_id", "web"),
+        ("name", "Web"),
+        ("type", "confidential"),
+        ("disabled", "false"),
+        ("grant_types", "authorization_code client_credentials"),
+        ("scopes", "openid"),
+        (
+            "redirect_uris",
+            "http://127.0.0.1:3000/cb https://app.example.com/cb",
+        ),
+        ("post_logout_redirect_uris", "-"),
+        ("resources", "https://api.example.com"),
+        ("introspect", "https://api.example.com"),
+        ("roles", "reporting"),
+        ("skip_consent", "true"),
+        ("id_token_alg", "default"),
+        ("backchannel_logout_uri", "https://app.example.com/bc"),
+    ];
+    for (label, value) in expected {
+        assert_eq!(
+            shown.get(label).map(String::as_str),
+            Some(value),
+            "{label}: {shown:?}"
+        );
+    }
+    assert!(shown["created"].ends_with('Z'), "{shown:?}");
+    let stored = find_client(&app, "web").unwrap().row.secret_hash.unwrap();
+    let out = app.cli(&["client", "show", "web"], None);
+    assert!(
+        !out.stdout.contains(&secret) && !out.stdout.contains(&stored),
+        "{out}"
+    );
+
+    app.cli(&["client", "disable", "web"], None).ok();
+    assert_eq!(show(&app, "web")["disabled"], "true");
+    let unknown = app.cli(&["client", "show", "nobody"], None);
+    assert!(
+        unknown.fails_with(1).contains("\"nobody\" not found"),
+        "{unknown}"
+    );
+}
+
+#[tokio::test]
+async fn client_revoke_role_takes_a_role_away() {
+    let app = TestApp::spawn().await;
+    app.cli(&["role", "add", "reporting"], None).ok();
+    app.cli(&["role", "add", "auditing"], None).ok();
+    app.cli(
+        &["client", "add", "reporter", "--grant", "client_credentials"],
+        None,
+    )
+    .ok();
+    for role in ["reporting", "auditing"] {
+        app.cli(&["client", "grant-role", "reporter", role], None)
+            .ok();
+    }
+    let out = app.cli(&["client", "revoke-role", "reporter", "reporting"], None);
+    assert!(
+        out.ok().contains("revoked reporting from client reporter"),
+        "{out}"
+    );
+    assert_eq!(find_client(&app, "reporter").unwrap().roles, ["auditing"]);
+
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["client", "revoke-role", "reporter", "reporting"],
+            "does not hold",
+        ),
+        (
+            &["client", "revoke-role", "nobody", "auditing"],
+            "\"nobody\" not found",
+        ),
+        (
+            &["client", "revoke-role", "reporter", "ghost"],
+            "\"ghost\" not found",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = app.cli(args, None);
+        assert!(out.fails_with(1).contains(expected), "{args:?}: {out}");
+    }
+    assert_eq!(find_client(&app, "reporter").unwrap().roles, ["auditing"]);
+}

@@ -1,0 +1,229 @@
+//! `gatehouse user …`: people who sign in. Every change goes through
+//! `administration::users` as the operator, so it is audited.
+
+use super::{
+    CliError,
+    args::{UserAddArgs, UserCommand, UserUpdateArgs},
+    database::{as_operator, connect},
+    read_stdin_secret, utc,
+};
+use crate::accounts::users as accounts;
+use crate::administration::users::{self, ProfileChange};
+use crate::config::Settings;
+use crate::crypto::password::PasswordHasher;
+use crate::db::{self, Db, users::UserRow};
+
+pub fn run(settings: &Settings, now: i64, command: UserCommand) -> Result<(), CliError> {
+    // Refused before the database is touched: nothing to roll back.
+    if let UserCommand::Delete {
+        username,
+        yes: false,
+    } = &command
+    {
+        return Err(CliError(format!(
+            "not deleting {username}: this removes the user with their sessions, tokens, \
+             roles and consents for good; run again with --yes to confirm"
+        )));
+    }
+    let db = connect(settings)?;
+    match command {
+        UserCommand::Add(args) => add(settings, &db, now, args)?,
+        UserCommand::Show { username } => show(&db, &username)?,
+        UserCommand::Update(args) => update(&db, now, args)?,
+        UserCommand::SetPassword { username, .. } => {
+            let password = read_stdin_secret("password")?;
+            let hash = PasswordHasher::new(&settings.passwords)?.hash(&password)?;
+            as_operator(&db, |conn, actor| {
+                users::set_password_hash(conn, actor, &username, &hash, now)
+            })?;
+            println!("password set for {username}");
+        }
+        UserCommand::Disable { username } => {
+            as_operator(&db, |conn, actor| {
+                users::set_disabled(conn, actor, &username, true, now)
+            })?;
+            println!("disabled {username}: sessions ended, refresh tokens revoked");
+        }
+        UserCommand::Enable { username } => {
+            as_operator(&db, |conn, actor| {
+                users::set_disabled(conn, actor, &username, false, now)
+            })?;
+            println!("enabled {username}");
+        }
+        UserCommand::Unlock { username } => {
+            as_operator(&db, |conn, actor| {
+                users::unlock(conn, actor, &username, now)
+            })?;
+            println!("unlocked {username}: failed sign-ins no longer delay them");
+        }
+        UserCommand::Sessions { username } => sessions(settings, &db, now, &username)?,
+        UserCommand::EndSessions { username } => {
+            let ended = as_operator(&db, |conn, actor| {
+                users::end_sessions(conn, actor, &username, now)
+            })?;
+            println!("ended {ended} session(s) of {username}");
+        }
+        UserCommand::Delete { username, .. } => {
+            as_operator(&db, |conn, actor| {
+                users::delete(conn, actor, &username, now)
+            })?;
+            println!("deleted user {username} with their sessions, tokens, roles and consents");
+        }
+        UserCommand::List => list(&db)?,
+    }
+    Ok(())
+}
+
+fn add(settings: &Settings, db: &Db, now: i64, args: UserAddArgs) -> Result<(), CliError> {
+    let password = if args.password_stdin {
+        Some(read_stdin_secret("password")?)
+    } else {
+        None
+    };
+    let new = accounts::NewUser {
+        username: args.username,
+        email: args.email,
+        email_verified: args.email_verified,
+        name: args.name,
+        roles: args.roles,
+    };
+    // Hashing is slow: done before the transaction holds a connection.
+    let hasher = PasswordHasher::new(&settings.passwords)?;
+    let row = accounts::prepare_user(&new, password.as_ref(), &hasher, now)?;
+    as_operator(db, |conn, actor| {
+        users::create(conn, actor, &row, &new.roles, now)
+    })?;
+    println!("created user {} (sub {})", row.username, row.id);
+    if password.is_none() {
+        println!(
+            "no password set: use `gatehouse user set-password {} --password-stdin`",
+            row.username
+        );
+    }
+    Ok(())
+}
+
+fn update(db: &Db, now: i64, args: UserUpdateArgs) -> Result<(), CliError> {
+    let change = ProfileChange {
+        email: if args.no_email {
+            Some(None)
+        } else {
+            args.email.map(Some)
+        },
+        email_verified: args.email_verified,
+        name: if args.no_name {
+            Some(None)
+        } else {
+            args.name.map(Some)
+        },
+    };
+    let user = as_operator(db, |conn, actor| {
+        users::update_profile(conn, actor, &args.username, change, now)
+    })?;
+    println!(
+        "updated {}: email {}, email_verified {}, name {}",
+        user.username,
+        user.email.as_deref().unwrap_or("-"),
+        user.email_verified,
+        user.name.as_deref().unwrap_or("-")
+    );
+    Ok(())
+}
+
+fn find_user(db: &Db, username: &str) -> Result<UserRow, CliError> {
+    Ok(db.run_blocking(|conn| Ok(accounts::find(conn, username)))??)
+}
+
+fn show(db: &Db, username: &str) -> Result<(), CliError> {
+    let user = find_user(db, username)?;
+    let roles = db.run_blocking(|conn| db::users::role_names(conn, &user.id))?;
+    let fields: [(&str, String); 10] = [
+        ("username", user.username.clone()),
+        ("id", user.id.clone()),
+        ("email", user.email.clone().unwrap_or_else(|| "-".into())),
+        ("email_verified", user.email_verified.to_string()),
+        ("name", user.name.clone().unwrap_or_else(|| "-".into())),
+        ("disabled", user.disabled.to_string()),
+        ("roles", or_dash(&roles.join(" "))),
+        (
+            "password",
+            if user.password_hash.is_some() {
+                "set"
+            } else {
+                "none"
+            }
+            .into(),
+        ),
+        ("created", utc::format(user.created_at)),
+        ("updated", utc::format(user.updated_at)),
+    ];
+    for (label, value) in fields {
+        println!("{label}: {value}");
+    }
+    Ok(())
+}
+
+fn or_dash(value: &str) -> String {
+    if value.is_empty() {
+        "-".into()
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Sessions that would still sign the user in: not ended, before their
+/// absolute expiry, and used within the idle timeout.
+fn sessions(settings: &Settings, db: &Db, now: i64, username: &str) -> Result<(), CliError> {
+    let user = find_user(db, username)?;
+    let idle = settings.sessions.idle_timeout_secs;
+    let live: Vec<_> = db
+        .run_blocking(|conn| db::sessions::live_for_user(conn, &user.id, now))?
+        .into_iter()
+        .filter(|session| session.last_seen_at + idle > now)
+        .collect();
+    if live.is_empty() {
+        println!("{username} has no live sessions");
+        return Ok(());
+    }
+    println!(
+        "{:<44} {:<20} {:<20} EXPIRES",
+        "SID", "AUTH_TIME", "LAST_SEEN"
+    );
+    for session in live {
+        println!(
+            "{:<44} {:<20} {:<20} {}",
+            session.sid,
+            utc::format(session.auth_time),
+            utc::format(session.last_seen_at),
+            utc::format(session.expires_at)
+        );
+    }
+    Ok(())
+}
+
+fn list(db: &Db) -> Result<(), CliError> {
+    let mut after: Option<String> = None;
+    println!("{:<32} {:<36} {:<32} ROLES", "USERNAME", "SUB", "EMAIL");
+    loop {
+        let cursor = after.clone();
+        let page = db.run_blocking(|conn| {
+            let rows = db::users::list(conn, cursor.as_deref(), 500)?;
+            rows.into_iter()
+                .map(|row| Ok((db::users::role_names(conn, &row.id)?, row)))
+                .collect::<Result<Vec<_>, db::DbError>>()
+        })?;
+        let Some((_, last)) = page.last() else { break };
+        after = Some(last.username.clone());
+        for (roles, row) in &page {
+            let status = if row.disabled { " (disabled)" } else { "" };
+            println!(
+                "{:<32} {:<36} {:<32} {}{status}",
+                row.username,
+                row.id,
+                row.email.as_deref().unwrap_or("-"),
+                roles.join(",")
+            );
+        }
+    }
+    Ok(())
+}
