@@ -51,17 +51,12 @@ impl Params {
         &self.resources
     }
 
-    /// Re-encodes every parameter (for the 303 from POST to GET /authorize).
-    pub fn to_query(&self) -> String {
-        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-        let mut names: Vec<&String> = self.single.keys().collect();
-        names.sort();
-        for name in names {
-            serializer.append_pair(name, &self.single[name]);
-        }
-        for resource in &self.resources {
-            serializer.append_pair("resource", resource);
-        }
-        serializer.finish()
+    /// Re-encodes a form body as a query string, every pair in order with
+    /// repeats kept, so that the GET a POST /authorize becomes is checked
+    /// exactly as the POST would have been.
+    pub fn reencode(encoded: &[u8]) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(url::form_urlencoded::parse(encoded))
+            .finish()
     }
 }

@@ -21,15 +21,14 @@ pub async fn post(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let params = Params::parse(&body);
     if session_cookie::read(&req, &state).is_none() {
         return Ok(see_other(&format!(
             "{}?{}",
             routes::AUTHORIZE,
-            params.to_query()
+            Params::reencode(&body)
         )));
     }
-    authorize(req, state, params).await
+    authorize(req, state, Params::parse(&body)).await
 }
 
 async fn authorize(

@@ -70,7 +70,7 @@ pub async fn post(
         return Ok(see_other(&format!(
             "{}?{}",
             routes::LOGOUT,
-            params.to_query()
+            Params::reencode(&body)
         )));
     }
     request(req, state, params).await

@@ -302,6 +302,35 @@ async fn a_cross_site_post_without_a_session_is_turned_into_the_same_get() {
     flow::code_from(&app, &callback, &request);
 }
 
+/// RFC 6749 §3.1: a repeated parameter is an error — also when a POST
+/// without a session becomes a GET on the way.
+#[tokio::test]
+async fn a_cross_site_post_with_a_repeated_parameter_stays_an_error() {
+    let app = app_with_web().await;
+    let request = AuthRequest::new("web").set("state", "first");
+    let mut params = request.params.clone();
+    params.push(("state".to_owned(), "second".to_owned()));
+    let browser = flow::browser();
+    let response = browser
+        .post(app.url("/authorize"))
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let target = flow::location(&app, &response);
+    let states: Vec<String> = target
+        .query_pairs()
+        .filter(|(name, _)| name == "state")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    assert_eq!(states, ["first", "second"], "{target}");
+    let callback = flow::next(&app, flow::get(&browser, target.as_str()).await)
+        .await
+        .client();
+    assert_eq!(param(&callback, "error").as_deref(), Some("invalid_request"));
+}
+
 #[tokio::test]
 async fn state_comes_back_exactly_as_sent() {
     let app = app_with_web().await;
