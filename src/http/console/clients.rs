@@ -1,21 +1,21 @@
-//! `/admin/clients`: register (secret shown once), rotate, disable, delete.
+//! `/admin/clients`: register (secret shown once), rotate, disable, delete,
+//! and the roles a client's service account holds.
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{
     Notice,
+    navigation::{self, ConsolePage},
+    refusal::Refusal,
     session::{Console, ConsoleError},
 };
 use crate::accounts::AccountError;
+use crate::administration::clients as administer;
 use crate::db::{self, clients::ClientRecord};
 use crate::http::oauth::responses::see_other;
-use crate::oauth::{
-    GrantType,
-    client_registration::{self, ClientSpec},
-};
+use crate::oauth::{GrantType, client_registration::ClientSpec};
 
 #[derive(Default, Deserialize)]
 pub struct ClientForm {
@@ -47,6 +47,8 @@ pub struct ActionForm {
     csrf_token: String,
     #[serde(default)]
     confirm: String,
+    #[serde(default)]
+    role: String,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +59,7 @@ pub struct NoticeQuery {
 #[derive(Template)]
 #[template(path = "admin/clients.html")]
 struct ClientsPage<'a> {
+    nav: Vec<&'static ConsolePage>,
     notice: Option<&'a str>,
     error: Option<&'a str>,
     csrf_token: &'a str,
@@ -91,6 +94,7 @@ async fn render(
     console.page(
         status,
         ClientsPage {
+            nav: navigation::readable(&console.who),
             notice,
             error,
             csrf_token: &console.csrf_token,
@@ -163,21 +167,13 @@ pub async fn create(
                     .filter(|u| !u.is_empty()),
                 secret: None,
             };
-            let now = console.state.clock.now();
             console
-                .state
-                .db
-                .transaction_with_refusal(move |conn| {
-                    client_registration::register(conn, spec, now)
-                })
+                .change(move |conn, actor, now| administer::register(conn, actor, spec, now))
                 .await?
         }
     };
     match outcome {
         Ok(registered) => {
-            console
-                .audit("admin.client.created", &registered.client_id, json!({}))
-                .await?;
             let secret = registered.secret.map(|s| s.into_inner());
             let shown = secret
                 .as_deref()
@@ -192,13 +188,13 @@ pub async fn create(
             )
             .await
         }
-        Err(AccountError::Db(error)) => Err(error.into()),
         Err(error) => {
+            let refusal = Refusal::of(error)?;
             render(
                 &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.status,
                 None,
-                Some(&error.to_string()),
+                Some(&refusal.message),
                 &form,
                 None,
             )
@@ -217,19 +213,14 @@ pub async fn act(
     let (client_id, action) = path.into_inner();
     let form = form.into_inner();
     console.check_csrf(&form.csrf_token)?;
-    let now = console.state.clock.now();
     let id = client_id.clone();
-    let db = console.state.db.clone();
-    let outcome = match action.as_str() {
+    let outcome: Result<&'static str, AccountError> = match action.as_str() {
         "rotate-secret" => {
-            match db
-                .run(move |conn| Ok(client_registration::rotate_secret(conn, &id, now)))
+            match console
+                .change(move |conn, actor, now| administer::rotate_secret(conn, actor, &id, now))
                 .await?
             {
                 Ok(secret) => {
-                    console
-                        .audit("admin.client.secret_rotated", &client_id, json!({}))
-                        .await?;
                     return render(
                         &console,
                         StatusCode::OK,
@@ -245,7 +236,10 @@ pub async fn act(
         }
         "disable" | "enable" => {
             let disabled = action == "disable";
-            db.run(move |conn| Ok(client_registration::set_disabled(conn, &id, disabled, now)))
+            console
+                .change(move |conn, actor, now| {
+                    administer::set_disabled(conn, actor, &id, disabled, now)
+                })
                 .await?
                 .map(|()| {
                     if disabled {
@@ -255,29 +249,42 @@ pub async fn act(
                     }
                 })
         }
-        "delete" if form.confirm == "yes" => db
-            .run(move |conn| Ok(client_registration::delete(conn, &id)))
+        "delete" if form.confirm == "yes" => console
+            .change(move |conn, actor, now| administer::delete(conn, actor, &id, now))
             .await?
             .map(|()| "client_deleted"),
         "delete" => Err(AccountError::Invalid(
             "Tick the box to confirm the deletion.".into(),
         )),
+        "grant-role" => {
+            let role = form.role.trim().to_owned();
+            console
+                .change(move |conn, actor, now| {
+                    administer::grant_role(conn, actor, &id, &role, now)
+                })
+                .await?
+                .map(|()| "client_role_granted")
+        }
+        "revoke-role" => {
+            let role = form.role.trim().to_owned();
+            console
+                .change(move |conn, actor, now| {
+                    administer::revoke_role(conn, actor, &id, &role, now)
+                })
+                .await?
+                .map(|()| "client_role_revoked")
+        }
         _ => return Err(ConsoleError::NotFound("There is no such action.".into())),
     };
     match outcome {
-        Ok(done) => {
-            console
-                .audit(Notice::audit_kind(done), &client_id, json!({}))
-                .await?;
-            Ok(see_other(&format!("/admin/clients?notice={done}")))
-        }
-        Err(AccountError::Db(error)) => Err(error.into()),
+        Ok(done) => Ok(see_other(&format!("/admin/clients?notice={done}"))),
         Err(error) => {
+            let refusal = Refusal::of(error)?;
             render(
                 &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.status,
                 None,
-                Some(&error.to_string()),
+                Some(&refusal.message),
                 &ClientForm::default(),
                 None,
             )

@@ -4,14 +4,16 @@
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{
     Notice,
+    navigation::{self, ConsolePage},
+    refusal::Refusal,
     session::{Console, ConsoleError},
 };
-use crate::accounts::{AccountError, apis, roles};
-use crate::db;
+use crate::accounts::AccountError;
+use crate::administration::{Actor, directory as administer};
+use crate::db::{self, DbConnection};
 use crate::http::oauth::responses::see_other;
 
 pub struct RoleRow {
@@ -25,12 +27,14 @@ pub struct RoleRow {
 pub struct ApiRow {
     identifier: String,
     name: String,
+    built_in: bool,
     permissions: Vec<String>,
 }
 
 #[derive(Template)]
 #[template(path = "admin/roles.html")]
 struct RolesPage<'a> {
+    nav: Vec<&'static ConsolePage>,
     notice: Option<&'a str>,
     error: Option<&'a str>,
     csrf_token: &'a str,
@@ -57,6 +61,8 @@ pub struct DirectoryForm {
     permission: String,
     #[serde(default)]
     identifier: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn render(
@@ -88,6 +94,7 @@ async fn render(
                         .collect(),
                     identifier: api.identifier,
                     name: api.name,
+                    built_in: api.built_in,
                 });
             }
             Ok((roles, apis))
@@ -96,6 +103,7 @@ async fn render(
     console.page(
         status,
         RolesPage {
+            nav: navigation::readable(&console.who),
             notice,
             error,
             csrf_token: &console.csrf_token,
@@ -115,104 +123,145 @@ pub async fn list(
     render(&console, StatusCode::OK, notice, None).await
 }
 
-/// `POST /admin/roles`, `/admin/roles/allow`, `/admin/roles/{name}/delete`,
-/// `/admin/apis`, `/admin/apis/permissions`.
-pub async fn change(
+/// Checks the form, makes one change as this person, and leads back to the
+/// roles page with `notice`; a refusal shows the page with the reason.
+async fn apply<F>(
     console: Console,
-    path: web::Path<String>,
-    form: web::Form<DirectoryForm>,
-) -> Result<HttpResponse, ConsoleError> {
+    form: &DirectoryForm,
+    notice: &str,
+    operation: F,
+) -> Result<HttpResponse, ConsoleError>
+where
+    F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<(), AccountError> + Send + 'static,
+{
     console.require("roles:write")?;
-    let form = form.into_inner();
     console.check_csrf(&form.csrf_token)?;
-    let now = console.state.clock.now();
-    let db = console.state.db.clone();
-    let what = path.into_inner();
-    let (kind, subject, outcome): (&'static str, String, Result<(), AccountError>) = match what
-        .as_str()
-    {
-        "create-role" => {
-            let name = form.name.trim().to_owned();
-            let n = name.clone();
-            (
-                "admin.role.created",
-                name,
-                db.run(move |conn| Ok(roles::create(conn, &n, "", now).map(|_| ())))
-                    .await?,
-            )
-        }
-        "allow" => {
-            let (r, a, p) = (
-                form.role.trim().to_owned(),
-                form.api.trim().to_owned(),
-                form.permission.trim().to_owned(),
-            );
-            let role = r.clone();
-            (
-                "admin.role.allowed",
-                role,
-                db.run(move |conn| Ok(roles::allow(conn, &r, &a, &p)))
-                    .await?,
-            )
-        }
-        "create-api" => {
-            let (identifier, name) = (
-                form.identifier.trim().to_owned(),
-                form.name.trim().to_owned(),
-            );
-            let i = identifier.clone();
-            let name = Some(name).filter(|n| !n.is_empty());
-            (
-                "admin.api.created",
-                identifier,
-                db.run(move |conn| Ok(apis::create(conn, &i, name.as_deref(), now).map(|_| ())))
-                    .await?,
-            )
-        }
-        "add-permission" => {
-            let (a, p) = (
-                form.api.trim().to_owned(),
-                form.permission.trim().to_owned(),
-            );
-            let api = a.clone();
-            (
-                "admin.api.permission_added",
-                api,
-                db.run(move |conn| Ok(apis::add_permission(conn, &a, &p).map(|_| ())))
-                    .await?,
-            )
-        }
-        role if role.starts_with("delete:") => {
-            let name = role.trim_start_matches("delete:").to_owned();
-            let n = name.clone();
-            (
-                "admin.role.deleted",
-                name,
-                db.run(move |conn| Ok(roles::remove(conn, &n))).await?,
-            )
-        }
-        _ => return Err(ConsoleError::NotFound("There is no such action.".into())),
-    };
-    match outcome {
-        Ok(()) => {
-            console
-                .audit(
-                    kind,
-                    &subject,
-                    json!({ "permission": Some(form.permission).filter(|p| !p.is_empty()) }),
-                )
-                .await?;
-            Ok(see_other("/admin/roles?notice=saved"))
-        }
-        Err(AccountError::Db(error)) => Err(error.into()),
+    match console.change(operation).await? {
+        Ok(()) => Ok(see_other(&format!("/admin/roles?notice={notice}"))),
         Err(error) => {
-            render(
-                &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(&error.to_string()),
-            )
-            .await
+            let refusal = Refusal::of(error)?;
+            render(&console, refusal.status, None, Some(&refusal.message)).await
         }
     }
+}
+
+/// The roles page again with `message`, for a form the console itself
+/// refuses before any change is tried.
+async fn refuse(
+    console: Console,
+    form: &DirectoryForm,
+    message: &str,
+) -> Result<HttpResponse, ConsoleError> {
+    console.require("roles:write")?;
+    console.check_csrf(&form.csrf_token)?;
+    let refusal = Refusal::invalid(message);
+    render(&console, refusal.status, None, Some(&refusal.message)).await
+}
+
+fn field(value: &str) -> String {
+    value.trim().to_owned()
+}
+
+/// `POST /admin/roles`.
+pub async fn create_role(
+    console: Console,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let name = field(&form.name);
+    apply(console, &form, "saved", move |conn, actor, now| {
+        administer::create_role(conn, actor, &name, "", now).map(drop)
+    })
+    .await
+}
+
+/// `POST /admin/roles/{name}/delete`.
+pub async fn delete_role(
+    console: Console,
+    name: web::Path<String>,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let name = name.into_inner();
+    apply(console, &form, "saved", move |conn, actor, now| {
+        administer::delete_role(conn, actor, &name, now)
+    })
+    .await
+}
+
+/// `POST /admin/roles/allow`: the role grants the permission.
+pub async fn allow(
+    console: Console,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (role, api, permission) = (field(&form.role), field(&form.api), field(&form.permission));
+    apply(console, &form, "saved", move |conn, actor, now| {
+        administer::allow(conn, actor, &role, &api, &permission, now)
+    })
+    .await
+}
+
+/// `POST /admin/roles/disallow`: the role stops granting the permission.
+pub async fn disallow(
+    console: Console,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (role, api, permission) = (field(&form.role), field(&form.api), field(&form.permission));
+    apply(console, &form, "disallowed", move |conn, actor, now| {
+        administer::disallow(conn, actor, &role, &api, &permission, now)
+    })
+    .await
+}
+
+/// `POST /admin/apis`.
+pub async fn create_api(
+    console: Console,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (identifier, name) = (field(&form.identifier), field(&form.name));
+    apply(console, &form, "saved", move |conn, actor, now| {
+        administer::create_api(conn, actor, &identifier, Some(&name), now).map(drop)
+    })
+    .await
+}
+
+/// `POST /admin/apis/remove`: the API, its permissions and their grants.
+/// API identifiers may be URIs, so they travel in the form, not the path.
+pub async fn remove_api(
+    console: Console,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    if form.confirm != "yes" {
+        return refuse(console, &form, "Tick the box to confirm the removal.").await;
+    }
+    let identifier = field(&form.identifier);
+    apply(console, &form, "api_removed", move |conn, actor, now| {
+        administer::remove_api(conn, actor, &identifier, now)
+    })
+    .await
+}
+
+/// `POST /admin/apis/permissions`.
+pub async fn add_permission(
+    console: Console,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (api, permission) = (field(&form.api), field(&form.permission));
+    apply(console, &form, "saved", move |conn, actor, now| {
+        administer::add_permission(conn, actor, &api, &permission, now).map(drop)
+    })
+    .await
+}
+
+/// `POST /admin/apis/permissions/remove`: every role stops granting it.
+pub async fn remove_permission(
+    console: Console,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (api, permission) = (field(&form.api), field(&form.permission));
+    apply(
+        console,
+        &form,
+        "permission_removed",
+        move |conn, actor, now| administer::remove_permission(conn, actor, &api, &permission, now),
+    )
+    .await
 }

@@ -1,12 +1,17 @@
 //! The admin console, `/admin`: server-rendered pages for people who hold
 //! permissions on `gatehouse-admin`. Every change is a POST with a CSRF
-//! token and writes an audit event.
+//! token, made through `crate::administration` (which checks privilege and
+//! writes the audit event in the same transaction).
 
+mod audit_log;
 mod clients;
 mod directory;
-mod keys_audit;
+mod keys;
+mod navigation;
+mod refusal;
 mod session;
 mod users;
+mod utc_time;
 
 use actix_web::{HttpResponse, web};
 
@@ -33,32 +38,25 @@ impl Notice {
             "client_deleted" => "Client deleted.",
             "rotated" => "New keys published; they sign once resource servers have seen them.",
             "saved" => "Saved.",
+            "disallowed" => "Permission removed from the role.",
+            "permission_removed" => "Permission removed: no role grants it any more.",
+            "api_removed" => "API removed, with its permissions.",
+            "client_role_granted" => "Role given to the client.",
+            "client_role_revoked" => "Role taken from the client.",
             _ => return None,
         })
     }
-
-    /// The audit event kind for a completed action.
-    pub fn audit_kind(done: &str) -> &'static str {
-        match done {
-            "updated" => "admin.user.updated",
-            "password" => "admin.user.password_set",
-            "disabled" => "admin.user.disabled",
-            "enabled" => "admin.user.enabled",
-            "unlocked" => "admin.user.unlocked",
-            "role_granted" => "admin.user.role_granted",
-            "role_revoked" => "admin.user.role_revoked",
-            "sessions_ended" => "admin.user.sessions_ended",
-            "deleted" => "admin.user.deleted",
-            "client_disabled" => "admin.client.disabled",
-            "client_enabled" => "admin.client.enabled",
-            "client_deleted" => "admin.client.deleted",
-            _ => "admin.change",
-        }
-    }
 }
 
-async fn home() -> HttpResponse {
-    see_other("/admin/users")
+/// `/admin`: the first page the person may read.
+async fn home(console: session::Console) -> Result<HttpResponse, session::ConsoleError> {
+    navigation::landing(&console.who)
+        .map(see_other)
+        .ok_or_else(|| {
+            session::ConsoleError::Forbidden(
+                "Your permissions open no administration page to read.".into(),
+            )
+        })
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -77,50 +75,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(clients::act),
         )
         .route("/admin/roles", web::get().to(directory::list))
-        .route("/admin/roles", web::post().to(create_role))
-        .route("/admin/roles/allow", web::post().to(allow))
-        .route("/admin/roles/{name}/delete", web::post().to(delete_role))
-        .route("/admin/apis", web::post().to(create_api))
-        .route("/admin/apis/permissions", web::post().to(add_permission))
-        .route("/admin/keys", web::get().to(keys_audit::keys))
-        .route("/admin/keys/rotate", web::post().to(keys_audit::rotate))
-        .route("/admin/audit", web::get().to(keys_audit::audit));
-}
-
-// Route adapters: each names its change for `directory::change`.
-async fn create_role(
-    c: session::Console,
-    f: web::Form<directory::DirectoryForm>,
-) -> Result<HttpResponse, session::ConsoleError> {
-    directory::change(c, web::Path::from("create-role".to_owned()), f).await
-}
-async fn allow(
-    c: session::Console,
-    f: web::Form<directory::DirectoryForm>,
-) -> Result<HttpResponse, session::ConsoleError> {
-    directory::change(c, web::Path::from("allow".to_owned()), f).await
-}
-async fn delete_role(
-    c: session::Console,
-    name: web::Path<String>,
-    f: web::Form<directory::DirectoryForm>,
-) -> Result<HttpResponse, session::ConsoleError> {
-    directory::change(
-        c,
-        web::Path::from(format!("delete:{}", name.into_inner())),
-        f,
-    )
-    .await
-}
-async fn create_api(
-    c: session::Console,
-    f: web::Form<directory::DirectoryForm>,
-) -> Result<HttpResponse, session::ConsoleError> {
-    directory::change(c, web::Path::from("create-api".to_owned()), f).await
-}
-async fn add_permission(
-    c: session::Console,
-    f: web::Form<directory::DirectoryForm>,
-) -> Result<HttpResponse, session::ConsoleError> {
-    directory::change(c, web::Path::from("add-permission".to_owned()), f).await
+        .route("/admin/roles", web::post().to(directory::create_role))
+        .route("/admin/roles/allow", web::post().to(directory::allow))
+        .route("/admin/roles/disallow", web::post().to(directory::disallow))
+        .route(
+            "/admin/roles/{name}/delete",
+            web::post().to(directory::delete_role),
+        )
+        .route("/admin/apis", web::post().to(directory::create_api))
+        .route("/admin/apis/remove", web::post().to(directory::remove_api))
+        .route(
+            "/admin/apis/permissions",
+            web::post().to(directory::add_permission),
+        )
+        .route(
+            "/admin/apis/permissions/remove",
+            web::post().to(directory::remove_permission),
+        )
+        .route("/admin/keys", web::get().to(keys::keys))
+        .route("/admin/keys/rotate", web::post().to(keys::rotate))
+        .route("/admin/audit", web::get().to(audit_log::audit));
 }

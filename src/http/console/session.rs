@@ -10,11 +10,13 @@ use actix_web::{
 };
 
 use crate::accounts::{
+    AccountError,
     admin_access::{self, Administrator},
     sessions,
 };
 use crate::administration::Actor;
 use crate::audit;
+use crate::db::DbConnection;
 use crate::http::{csrf, error::error_page, oauth::responses::see_other, session_cookie};
 use crate::routes;
 use crate::startup::AppState;
@@ -144,6 +146,25 @@ impl Console {
         Actor::administrator(self.who.clone(), self.client_ip.clone())
     }
 
+    /// Runs one `crate::administration` operation as this person, now, in
+    /// one transaction: a refusal by any rule rolls back the change and its
+    /// audit event together, and comes back as the inner `Err`.
+    pub async fn change<T, F>(&self, operation: F) -> Result<Result<T, AccountError>, ConsoleError>
+    where
+        F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let actor = self.actor();
+        let now = self.state.clock.now();
+        Ok(self
+            .state
+            .db
+            .transaction_with_refusal(move |conn| operation(conn, &actor, now))
+            .await?)
+    }
+
+    /// Records a change that has no `crate::administration` operation (key
+    /// rotation).
     pub async fn audit(
         &self,
         kind: &'static str,

@@ -3,13 +3,15 @@
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{
     Notice,
+    navigation::{self, ConsolePage},
+    refusal::Refusal,
     session::{Console, ConsoleError},
 };
-use crate::accounts::{AccountError, roles, throttle, users as accounts};
+use crate::accounts::{AccountError, users as accounts};
+use crate::administration::users::{self as administer, ProfileChange};
 use crate::db::{self, sessions::SessionRow, users::UserRow};
 use crate::http::oauth::responses::see_other;
 use crate::secret::Secret;
@@ -35,6 +37,7 @@ pub struct NewUserForm {
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct UsersPage<'a> {
+    nav: Vec<&'static ConsolePage>,
     notice: Option<&'a str>,
     error: Option<&'a str>,
     csrf_token: &'a str,
@@ -47,6 +50,7 @@ struct UsersPage<'a> {
 #[derive(Template)]
 #[template(path = "admin/user.html")]
 struct UserPage<'a> {
+    nav: Vec<&'static ConsolePage>,
     notice: Option<&'a str>,
     error: Option<&'a str>,
     csrf_token: &'a str,
@@ -111,6 +115,7 @@ async fn render_list(
     console.page(
         status,
         UsersPage {
+            nav: navigation::readable(&console.who),
             notice,
             error,
             csrf_token: &console.csrf_token,
@@ -165,46 +170,37 @@ pub async fn create(
     let hasher = console.state.passwords.clone();
     let now = console.state.clock.now();
     let prepare = new.clone();
+    // Hash before the transaction: argon2id is slow and must not hold a
+    // connection.
     let prepared =
         web::block(move || accounts::prepare_user(&prepare, password.as_ref(), &hasher, now))
             .await
             .map_err(|_| ConsoleError::Internal)?;
     let outcome = match prepared {
         Ok(row) => {
-            let insert = row.clone();
-            let roles = new.roles.clone();
+            let username = row.username.clone();
             console
-                .state
-                .db
-                .transaction_with_refusal(move |conn| accounts::insert_user(conn, &insert, &roles))
+                .change(move |conn, actor, now| {
+                    administer::create(conn, actor, &row, &new.roles, now)
+                })
                 .await?
-                .map(|()| row)
+                .map(|()| username)
         }
         Err(error) => Err(error),
     };
     match outcome {
-        Ok(row) => {
-            console
-                .audit(
-                    "admin.user.created",
-                    &row.id,
-                    json!({ "username": row.username, "roles": new.roles }),
-                )
-                .await?;
-            Ok(see_other(&format!(
-                "/admin/users/{}?notice=created",
-                row.username
-            )))
-        }
-        Err(AccountError::Db(error)) => Err(error.into()),
+        Ok(username) => Ok(see_other(&format!(
+            "/admin/users/{username}?notice=created"
+        ))),
         Err(error) => {
+            let refusal = Refusal::of(error)?;
             render_list(
                 &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.status,
                 "",
                 None,
                 None,
-                Some(&error.to_string()),
+                Some(&refusal.message),
                 &form,
             )
             .await
@@ -244,6 +240,7 @@ async fn render_user(
     console.page(
         status,
         UserPage {
+            nav: navigation::readable(&console.who),
             notice,
             error,
             csrf_token: &console.csrf_token,
@@ -287,102 +284,90 @@ pub async fn act(
         "users:write"
     };
     console.require(permission)?;
+    // An unknown user is a 404, as their page would be.
     let (user, _, _) = load(&console, username.clone()).await?;
-    let now = console.state.clock.now();
-    let db = console.state.db.clone();
-    let (id, name) = (user.id.clone(), user.username.clone());
+    let name = user.username.clone();
     let outcome: Result<&'static str, AccountError> = match action.as_str() {
         "profile" => {
-            let email = match form.email.trim() {
-                "" => Ok(None),
-                e => crate::accounts::names::email(e).map(Some),
+            let change = ProfileChange {
+                email: Some(Some(form.email)),
+                email_verified: Some(form.email_verified.is_some()),
+                name: Some(Some(form.name)),
             };
-            match email {
-                Ok(email) => {
-                    let display = Some(form.name.trim().to_owned()).filter(|n| !n.is_empty());
-                    let verified = form.email_verified.is_some();
-                    db.run(move |conn| {
-                        db::users::update_profile(
-                            conn,
-                            &id,
-                            Some(email),
-                            Some(verified),
-                            Some(display),
-                            now,
-                        )
-                    })
-                    .await?;
-                    Ok("updated")
-                }
-                Err(error) => Err(error),
-            }
+            console
+                .change(move |conn, actor, now| {
+                    administer::update_profile(conn, actor, &name, change, now)
+                })
+                .await?
+                .map(|_| "updated")
         }
         "password" => {
             let hasher = console.state.passwords.clone();
-            let password = Secret::new(form.password.clone());
+            let password = Secret::new(form.password);
             match web::block(move || hasher.hash(&password))
                 .await
                 .map_err(|_| ConsoleError::Internal)?
             {
-                Ok(hash) => {
-                    db.run(move |conn| db::users::set_password_hash(conn, &id, &hash, now))
-                        .await?;
-                    Ok("password")
-                }
+                Ok(hash) => console
+                    .change(move |conn, actor, now| {
+                        administer::set_password_hash(conn, actor, &name, &hash, now)
+                    })
+                    .await?
+                    .map(|()| "password"),
                 Err(error) => Err(AccountError::Invalid(error.to_string())),
             }
         }
         "disable" | "enable" => {
             let disabled = action == "disable";
-            db.transaction_with_refusal(move |conn| {
-                accounts::set_disabled(conn, &name, disabled, now)
-            })
+            console
+                .change(move |conn, actor, now| {
+                    administer::set_disabled(conn, actor, &name, disabled, now)
+                })
+                .await?
+                .map(|()| if disabled { "disabled" } else { "enabled" })
+        }
+        "unlock" => console
+            .change(move |conn, actor, now| administer::unlock(conn, actor, &name, now))
             .await?
-            .map(|()| if disabled { "disabled" } else { "enabled" })
-        }
-        "unlock" => {
-            let key = throttle::account_key(&name);
-            db.run(move |conn| throttle::clear(conn, &key)).await?;
-            Ok("unlocked")
-        }
+            .map(|()| "unlocked"),
         "grant-role" => {
             let role = form.role.trim().to_owned();
-            db.run(move |conn| Ok(roles::grant_to_user(conn, &role, &name)))
+            console
+                .change(move |conn, actor, now| {
+                    administer::grant_role(conn, actor, &name, &role, now)
+                })
                 .await?
                 .map(|()| "role_granted")
         }
         "revoke-role" => {
             let role = form.role.trim().to_owned();
-            db.run(move |conn| Ok(roles::revoke_from_user(conn, &role, &name)))
+            console
+                .change(move |conn, actor, now| {
+                    administer::revoke_role(conn, actor, &name, &role, now)
+                })
                 .await?
                 .map(|()| "role_revoked")
         }
-        "end-sessions" => {
-            db.run(move |conn| db::sessions::end_all_for_user(conn, &id, now))
-                .await?;
-            Ok("sessions_ended")
-        }
-        "delete" => {
-            if form.confirm != "yes" {
-                Err(AccountError::Invalid(
-                    "Tick the box to confirm the deletion.".into(),
-                ))
-            } else {
-                db.run(move |conn| db::users::delete(conn, &id)).await?;
-                Ok("deleted")
-            }
-        }
+        "end-sessions" => console
+            .change(move |conn, actor, now| administer::end_sessions(conn, actor, &name, now))
+            .await?
+            .map(|_| "sessions_ended"),
+        "delete" if form.confirm == "yes" => console
+            .change(move |conn, actor, now| administer::delete(conn, actor, &name, now))
+            .await?
+            .map(|()| "deleted"),
+        "delete" => Err(AccountError::Invalid(
+            "Tick the box to confirm the deletion.".into(),
+        )),
         _ => return Err(ConsoleError::NotFound("There is no such action.".into())),
     };
     match outcome {
         Ok(done) => {
-            console
-                .audit(
-                    Notice::audit_kind(done),
-                    &user.id,
-                    json!({ "username": user.username, "role": Some(form.role).filter(|r| !r.is_empty()) }),
-                )
-                .await?;
+            // These changes queued back-channel logout tokens for the
+            // sessions they ended: deliver them now, not at the next tick.
+            if matches!(done, "disabled" | "sessions_ended" | "deleted") {
+                console.state.backchannel_wake.notify_one();
+            }
             if done == "deleted" {
                 Ok(see_other("/admin/users?notice=deleted"))
             } else {
@@ -392,14 +377,14 @@ pub async fn act(
                 )))
             }
         }
-        Err(AccountError::Db(error)) => Err(error.into()),
         Err(error) => {
+            let refusal = Refusal::of(error)?;
             render_user(
                 &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.status,
                 username,
                 None,
-                Some(&error.to_string()),
+                Some(&refusal.message),
             )
             .await
         }

@@ -247,19 +247,22 @@ async fn an_administrator_works_through_the_console_in_a_browser() {
     submit(&browser, "/admin/users/temp/delete", |url| url == deleted).await;
     assert_eq!(notice(&browser).await, "User deleted.");
 
-    // The audit log, filtered to the console's changes: each by root.
+    // The audit log, filtered to the console's changes by root, who is
+    // named, not shown as an id.
     browser.goto(&app.url("/admin/audit")).await;
     type_into(&browser, "#kind", "admin.").await;
+    type_into(&browser, "#user", "root").await;
     browser
         .find("form[action=\"/admin/audit\"] button")
         .await
         .click()
         .await;
-    let filtered = app.url("/admin/audit?kind=admin.");
+    let filtered = app.url("/admin/audit?kind=admin.&user=root");
     browser
         .wait_for_url(|url| url == filtered, NAVIGATION_TIMEOUT)
         .await;
     let log = browser.find("table tbody").await.text().await;
+    assert!(!log.contains(&root), "an id instead of a name:\n{log}");
     let rows: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
     for kind in [
         "admin.user.created",
@@ -273,7 +276,11 @@ async fn an_administrator_works_through_the_console_in_a_browser() {
             .iter()
             .find(|row| row.contains(kind))
             .unwrap_or_else(|| panic!("{kind} not in the log:\n{log}"));
-        assert!(row.contains(&root), "{kind} not by root ({root}): {row}");
+        assert!(
+            row.contains(&format!("{kind} root")),
+            "{kind} not by root: {row}"
+        );
+        assert!(row.contains(" UTC "), "{kind}: no UTC time: {row}");
     }
     assert!(
         rows.iter().all(|row| row.contains(" admin.")),

@@ -3,10 +3,38 @@
 //! wrong one, or with another browser's is refused with 403 and changes
 //! nothing.
 
+use gatehouse::{
+    administration::{clients, directory},
+    db,
+};
+
 use super::{
-    CSRF_COOKIE, PAGES, Person, add_client, add_root, add_user, audit, find_user, role_names,
+    CSRF_COOKIE, PAGES, Person, add_client, add_root, add_user, console_changes, find_user,
+    operate, role_names,
 };
 use crate::helpers::TestApp;
+
+/// The API `reports-api` with `reports:read`, granted by the role
+/// `reporter`, which the client `reports` holds.
+fn reporting(app: &TestApp) {
+    operate(app, |conn, actor, now| {
+        directory::create_api(conn, actor, "reports-api", None, now)?;
+        directory::add_permission(conn, actor, "reports-api", "reports:read", now)?;
+        directory::create_role(conn, actor, "reporter", "", now)?;
+        directory::allow(conn, actor, "reporter", "reports-api", "reports:read", now)?;
+        clients::grant_role(conn, actor, "reports", "reporter", now)
+    });
+}
+
+/// What `reporting` set up, as it stands.
+fn reporting_state(app: &TestApp) -> (Vec<(String, String)>, Vec<String>) {
+    app.db(|conn| {
+        let role = db::roles::find_by_name(conn, "reporter")?.expect("reporter");
+        let grants = db::roles::permissions_of(conn, &role.id)?;
+        let client = db::clients::find(conn, "reports")?.expect("client reports");
+        Ok((grants, client.roles))
+    })
+}
 
 #[tokio::test]
 async fn every_console_form_carries_the_csrf_token_of_the_cookie() {
@@ -72,6 +100,15 @@ async fn forms_without_the_right_token_are_refused_and_change_nothing() {
     add_root(&app);
     add_user(&app, "carol", &[]);
     add_client(&app, "reports", &["--grant", "client_credentials"]);
+    reporting(&app);
+    let reported = reporting_state(&app);
+    assert_eq!(
+        reported,
+        (
+            vec![("reports-api".to_owned(), "reports:read".to_owned())],
+            vec!["reporter".to_owned()]
+        )
+    );
     let admin = Person::signed_in(&app, "root").await;
     // Another signed-in administrator's token: valid, but not this browser's.
     let other = Person::signed_in(&app, "root").await;
@@ -79,7 +116,7 @@ async fn forms_without_the_right_token_are_refused_and_change_nothing() {
     assert_ne!(others_token, admin.csrf());
     let kids = app.published_kids().await;
 
-    let attempts: [(&str, &[(&str, &str)]); 14] = [
+    let attempts: [(&str, &[(&str, &str)]); 19] = [
         (
             "/admin/users",
             &[
@@ -108,8 +145,29 @@ async fn forms_without_the_right_token_are_refused_and_change_nothing() {
         ),
         ("/admin/clients/reports/rotate-secret", &[]),
         ("/admin/clients/reports/delete", &[("confirm", "yes")]),
+        ("/admin/clients/reports/grant-role", &[("role", "admin")]),
+        (
+            "/admin/clients/reports/revoke-role",
+            &[("role", "reporter")],
+        ),
         ("/admin/roles", &[("name", "evil")]),
+        (
+            "/admin/roles/disallow",
+            &[
+                ("role", "reporter"),
+                ("api", "reports-api"),
+                ("permission", "reports:read"),
+            ],
+        ),
         ("/admin/apis", &[("identifier", "evil")]),
+        (
+            "/admin/apis/permissions/remove",
+            &[("api", "reports-api"), ("permission", "reports:read")],
+        ),
+        (
+            "/admin/apis/remove",
+            &[("identifier", "reports-api"), ("confirm", "yes")],
+        ),
         ("/admin/keys/rotate", &[("now", "true")]),
     ];
     for (path, fields) in attempts {
@@ -144,10 +202,11 @@ async fn forms_without_the_right_token_are_refused_and_change_nothing() {
     assert!(clients.ok().contains("reports"), "{clients}");
     assert!(!clients.ok().contains("evil"), "{clients}");
     assert_eq!(app.published_kids().await, kids);
+    assert_eq!(reporting_state(&app), reported);
     assert!(
-        audit(&app, "admin.").is_empty(),
+        console_changes(&app).is_empty(),
         "{:#?}",
-        audit(&app, "admin.")
+        console_changes(&app)
     );
     // The admin is still signed in (end-sessions did not run).
     admin.get("/admin/users").await.expect(200);

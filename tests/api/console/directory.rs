@@ -1,4 +1,5 @@
-//! `/admin/clients`, `/admin/roles`, `/admin/keys` and `/admin/audit`.
+//! `/admin/clients`, `/admin/roles` and `/admin/keys` (their removals and
+//! client roles: `grants`; the audit log: `audit_log`).
 
 use super::{ADMIN_API, Page, Person, REDIRECT_URI, add_root, audit, audited_once, between, token};
 use crate::helpers::TestApp;
@@ -257,11 +258,14 @@ async fn roles_and_apis_are_managed_from_the_roles_page() {
     let page = admin.get("/admin/roles?notice=saved").await;
     assert_eq!(page.notice().as_deref(), Some("Saved."));
     assert!(page.html.contains("<strong>reporter</strong>"));
-    assert!(page.html.contains("<code>reports</code> reports:read<br>"));
-    assert!(
-        page.html
-            .contains("<td><code>reports</code></td><td>Reports API</td><td>reports:read</td>")
-    );
+    assert!(page.html.contains("<code>reports</code> reports:read"));
+    let api_row = between(
+        &page.html,
+        "<td><code>reports</code></td><td>Reports API</td>",
+        "</tr>",
+    )
+    .unwrap_or_else(|| panic!("no row for the API: {page:?}"));
+    assert!(api_row.contains("reports:read"), "{api_row}");
     let roles = app.cli(&["role", "list"], None);
     assert!(roles.ok().contains("reporter"), "{roles}");
 
@@ -350,67 +354,4 @@ async fn keys_are_listed_and_rotated_from_the_keys_page() {
     let rows_before = before.len();
     let rows_after = page.html.matches("<tr><td><code>").count();
     assert_eq!(rows_after, rows_before + rotated.len(), "{page:?}");
-}
-
-#[tokio::test]
-async fn the_audit_log_filters_by_kind_prefix() {
-    let app = TestApp::spawn().await;
-    let root = add_root(&app);
-    let admin = Person::signed_in(&app, "root").await;
-    admin
-        .submit("/admin/roles", &[("name", "editor")])
-        .await
-        .location();
-    // Events of the same second have no defined order among themselves.
-    app.clock.advance(1);
-    admin
-        .submit(
-            "/admin/users",
-            &[("username", "gina"), ("password", super::PASSWORD)],
-        )
-        .await
-        .location();
-
-    let rows = |page: &Page| -> Vec<(String, String)> {
-        // (kind, actor) of each row.
-        page.html
-            .split("<tr><td>")
-            .skip(1)
-            .map(|row| {
-                let cells: Vec<&str> = row.split("</td><td>").collect();
-                let actor = cells[2].split("</td>").next().unwrap_or_default();
-                (cells[1].to_owned(), actor.trim().to_owned())
-            })
-            .collect()
-    };
-
-    let all = admin.get("/admin/audit").await;
-    all.expect(200);
-    let kinds: Vec<String> = rows(&all).into_iter().map(|(k, _)| k).collect();
-    for kind in ["admin.user.created", "admin.role.created", "login.success"] {
-        assert!(kinds.iter().any(|k| k == kind), "{kind} not in {kinds:?}");
-    }
-
-    let admin_only = admin.get("/admin/audit?kind=admin.").await;
-    assert_eq!(admin_only.value("kind").as_deref(), Some("admin."));
-    let listed = rows(&admin_only);
-    assert_eq!(listed.len(), 2, "{listed:?}");
-    assert!(
-        listed
-            .iter()
-            .all(|(kind, actor)| kind.starts_with("admin.") && *actor == root)
-    );
-    // Newest first.
-    assert_eq!(listed[0].0, "admin.user.created");
-    assert_eq!(listed[1].0, "admin.role.created");
-
-    let users_only = rows(&admin.get("/admin/audit?kind=admin.user").await);
-    assert_eq!(
-        users_only,
-        [("admin.user.created".to_owned(), root.clone())]
-    );
-    // A prefix, not a pattern.
-    assert!(rows(&admin.get("/admin/audit?kind=%25").await).is_empty());
-    assert!(rows(&admin.get("/admin/audit?kind=admin_").await).is_empty());
-    assert!(rows(&admin.get("/admin/audit?kind=nothing").await).is_empty());
 }

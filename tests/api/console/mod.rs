@@ -8,15 +8,20 @@
 #![allow(dead_code)] // Each test file uses a different part of the kit.
 
 mod access;
+mod audit_log;
 mod csrf;
 mod directory;
+mod grants;
+mod landing;
+mod privilege;
 mod users;
 
 use std::sync::Arc;
 
 use gatehouse::{
-    accounts::{roles, users as accounts},
-    db::{self, audit::AuditRow},
+    accounts::{AccountError, roles, users as accounts},
+    administration::{Actor, OPERATOR},
+    db::{self, DbConnection, audit::AuditRow},
     secret::Secret,
 };
 use reqwest::{StatusCode, cookie::CookieStore, header};
@@ -104,6 +109,26 @@ pub fn role_names(app: &TestApp, username: &str) -> Vec<String> {
 pub fn audit(app: &TestApp, prefix: &str) -> Vec<AuditRow> {
     let prefix = prefix.to_owned();
     app.db(move |conn| db::audit::recent(conn, Some(&prefix), 1000))
+}
+
+/// Administrative changes made by anyone but the command line (which the
+/// tests use for set-up): what a refused console form must not leave.
+pub fn console_changes(app: &TestApp) -> Vec<AuditRow> {
+    audit(app, "admin.")
+        .into_iter()
+        .filter(|e| e.actor.as_deref() != Some(OPERATOR))
+        .collect()
+}
+
+/// A set-up change made as the command-line operator, straight through
+/// `gatehouse::administration` (audited with actor `cli`).
+pub fn operate<T>(
+    app: &TestApp,
+    change: impl FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError>,
+) -> T {
+    let now = now(app);
+    app.db(|conn| Ok(change(conn, &Actor::Operator, now)))
+        .unwrap_or_else(|e| panic!("set-up: {e}"))
 }
 
 /// The one audit event of `kind`; asserts its actor.

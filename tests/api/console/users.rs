@@ -558,3 +558,56 @@ async fn profile_password_roles_sessions_and_unlock() {
         .await;
     assert_eq!(back.location(), "/admin/users");
 }
+
+#[tokio::test]
+async fn ending_sessions_from_the_console_queues_back_channel_logout() {
+    let app = TestApp::spawn().await;
+    add_root(&app);
+    let secret = add_client(
+        &app,
+        "app",
+        &[
+            "--redirect-uri",
+            REDIRECT_URI,
+            "--grant",
+            "authorization_code",
+            "--skip-consent",
+            "--backchannel-logout-uri",
+            "http://127.0.0.1:9/backchannel",
+        ],
+    );
+    let mut sids = Vec::new();
+    for username in ["dave", "erin", "fay"] {
+        let id = add_user(&app, username, &[]);
+        tokens_for(&app, username, "app", &secret, "openid").await;
+        let now = now(&app);
+        let sessions = app.db(move |conn| db::sessions::live_for_user(conn, &id, now));
+        assert_eq!(sessions.len(), 1, "{username}");
+        sids.push(sessions[0].sid.clone());
+    }
+    let admin = Person::signed_in(&app, "root").await;
+
+    for (path, fields) in [
+        ("/admin/users/dave/disable", &[][..]),
+        ("/admin/users/erin/end-sessions", &[][..]),
+        ("/admin/users/fay/delete", &[("confirm", "yes")][..]),
+    ] {
+        admin.submit(path, fields).await.location();
+    }
+    // Each ended session has a logout token queued for the client that
+    // joined it (delivery itself is the back-channel worker's business).
+    for sid in sids {
+        let deliveries = {
+            let sid = sid.clone();
+            app.db(move |conn| db::backchannel::for_session(conn, &sid))
+        };
+        assert_eq!(
+            deliveries
+                .iter()
+                .map(|d| (d.client_id.as_str(), d.uri.as_str()))
+                .collect::<Vec<_>>(),
+            [("app", "http://127.0.0.1:9/backchannel")],
+            "session {sid}"
+        );
+    }
+}

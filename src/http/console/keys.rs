@@ -1,4 +1,4 @@
-//! `/admin/keys` and `/admin/audit`.
+//! `/admin/keys`: the signing keys, and rotating them.
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
@@ -7,29 +7,22 @@ use serde_json::json;
 
 use super::{
     Notice,
+    navigation::{self, ConsolePage},
     session::{Console, ConsoleError},
 };
 use crate::crypto::{PublishedKey, SigningAlgorithm, describe_keys};
-use crate::db::{self, audit::AuditRow};
+use crate::db;
 use crate::http::oauth::responses::see_other;
 use crate::startup::key_policy;
 
 #[derive(Template)]
 #[template(path = "admin/keys.html")]
 struct KeysPage<'a> {
+    nav: Vec<&'static ConsolePage>,
     notice: Option<&'a str>,
     error: Option<&'a str>,
     csrf_token: &'a str,
     keys: Vec<PublishedKey>,
-}
-
-#[derive(Template)]
-#[template(path = "admin/audit.html")]
-struct AuditPage<'a> {
-    notice: Option<&'a str>,
-    error: Option<&'a str>,
-    kind: &'a str,
-    events: Vec<AuditRow>,
 }
 
 #[derive(Deserialize)]
@@ -44,12 +37,6 @@ pub struct RotateForm {
     now: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    #[serde(default)]
-    kind: String,
-}
-
 pub async fn keys(
     console: Console,
     query: web::Query<KeysQuery>,
@@ -62,6 +49,7 @@ pub async fn keys(
     console.page(
         StatusCode::OK,
         KeysPage {
+            nav: navigation::readable(&console.who),
             notice,
             error: None,
             csrf_token: &console.csrf_token,
@@ -100,28 +88,4 @@ pub async fn rotate(
             .await?;
     }
     Ok(see_other("/admin/keys?notice=rotated"))
-}
-
-pub async fn audit(
-    console: Console,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, ConsoleError> {
-    console.require("audit:read")?;
-    let kind = query.into_inner().kind;
-    let prefix = Some(kind.trim().to_owned()).filter(|k| !k.is_empty());
-    let events = console
-        .state
-        .db
-        .run(move |conn| db::audit::recent(conn, prefix.as_deref(), 200))
-        .await?;
-    console.page(
-        StatusCode::OK,
-        AuditPage {
-            notice: None,
-            error: None,
-            kind: &kind,
-            events,
-        }
-        .render(),
-    )
 }

@@ -1,0 +1,232 @@
+//! `/admin/audit`: the audit log, newest first, in pages of a stable order
+//! (by `seq`, so events of the same second keep their place), filtered by
+//! event kind prefix and by who it was about or who caused it. Times are
+//! UTC; user ids are shown as usernames.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{
+    navigation::{self, ConsolePage},
+    session::{Console, ConsoleError},
+    utc_time,
+};
+use crate::administration::OPERATOR;
+use crate::db::{
+    self, DbConnection, DbError,
+    audit::{AuditFilter, AuditRow},
+};
+
+const PAGE_SIZE: usize = 50;
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    user: String,
+    /// Text, not a number, so that a mangled link gets a message rather
+    /// than a bare 400.
+    #[serde(default)]
+    before: String,
+}
+
+/// One event as shown.
+pub struct AuditLine {
+    when: String,
+    kind: String,
+    actor: String,
+    subject: String,
+    client_ip: String,
+    details: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage<'a> {
+    nav: Vec<&'static ConsolePage>,
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    kind: &'a str,
+    user: &'a str,
+    events: Vec<AuditLine>,
+    /// The next (older) page, when there is one.
+    next: Option<String>,
+    /// The first page of the same search, when this is a later one.
+    newest: Option<String>,
+}
+
+/// What the form asked for, trimmed.
+#[derive(Clone)]
+struct Search {
+    kind_prefix: Option<String>,
+    user: Option<String>,
+    before: Option<i64>,
+}
+
+pub async fn audit(
+    console: Console,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    console.require("audit:read")?;
+    let AuditQuery { kind, user, before } = query.into_inner();
+    let (before, error) = match before.trim() {
+        "" => (None, None),
+        text => match text.parse::<i64>() {
+            Ok(seq) if seq > 0 => (Some(seq), None),
+            _ => (
+                None,
+                Some(
+                    "That page link is broken (before= must be an event number); showing the newest events.",
+                ),
+            ),
+        },
+    };
+    let search = Search {
+        kind_prefix: Some(kind.trim().to_owned()).filter(|k| !k.is_empty()),
+        user: Some(user.trim().to_owned()).filter(|u| !u.is_empty()),
+        before,
+    };
+    let wanted = search.clone();
+    let (mut rows, usernames) = console
+        .state
+        .db
+        .run(move |conn| {
+            let rows = find(conn, &wanted, PAGE_SIZE + 1)?;
+            let usernames = usernames_of(conn, &rows)?;
+            Ok((rows, usernames))
+        })
+        .await?;
+    // One row more than a page tells whether an older page exists.
+    let more = rows.len() > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE);
+    let next = more
+        .then(|| rows.last())
+        .flatten()
+        .map(|last| link(&search, Some(last.seq)));
+    let newest = search.before.map(|_| link(&search, None));
+    let events = rows
+        .into_iter()
+        .map(|row| AuditLine {
+            when: utc_time::format(row.occurred_at),
+            actor: match row.actor.as_deref() {
+                Some(OPERATOR) => "command line".to_owned(),
+                other => shown(other, &usernames),
+            },
+            subject: shown(row.subject.as_deref(), &usernames),
+            client_ip: row.client_ip.unwrap_or_default(),
+            kind: row.kind,
+            details: row.details,
+        })
+        .collect();
+    console.page(
+        if error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+        AuditPage {
+            nav: navigation::readable(&console.who),
+            notice: None,
+            error,
+            kind: &kind,
+            user: &user,
+            events,
+            next,
+            newest,
+        }
+        .render(),
+    )
+}
+
+/// The events of one page (and one more), newest first. "User" matches
+/// events about or by them: a username stands for its user id, and what
+/// was typed also counts as itself — a client id, a role or API name, or
+/// the name a failed sign-in tried. Each of those (at most four) queries is
+/// served by a `(column, seq)` index; the first `limit` of their union are
+/// among the first `limit` of each, so keyset paging stays exact.
+fn find(conn: &mut DbConnection, search: &Search, limit: usize) -> Result<Vec<AuditRow>, DbError> {
+    let limit_i64 = i64::try_from(limit).unwrap_or(i64::MAX);
+    let base = AuditFilter {
+        kind_prefix: search.kind_prefix.clone(),
+        before: search.before,
+        ..AuditFilter::default()
+    };
+    let Some(typed) = &search.user else {
+        return db::audit::search(conn, &base, limit_i64);
+    };
+    let mut names = vec![typed.clone()];
+    if let Some(user) = db::users::find_by_username(conn, typed)?
+        && user.id != *typed
+    {
+        names.push(user.id);
+    }
+    let mut rows = Vec::new();
+    for name in names {
+        for filter in [
+            AuditFilter {
+                subject: Some(name.clone()),
+                ..base.clone()
+            },
+            AuditFilter {
+                actor: Some(name.clone()),
+                ..base.clone()
+            },
+        ] {
+            rows.extend(db::audit::search(conn, &filter, limit_i64)?);
+        }
+    }
+    rows.sort_by_key(|row| std::cmp::Reverse(row.seq));
+    rows.dedup_by_key(|row| row.seq);
+    rows.truncate(limit);
+    Ok(rows)
+}
+
+/// Username by user id, for every actor and subject of the page that is
+/// one: a single query.
+fn usernames_of(
+    conn: &mut DbConnection,
+    rows: &[AuditRow],
+) -> Result<HashMap<String, String>, DbError> {
+    let mut ids: Vec<String> = rows
+        .iter()
+        .flat_map(|row| [row.actor.clone(), row.subject.clone()])
+        .flatten()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    Ok(db::users::usernames_by_ids(conn, &ids)?
+        .into_iter()
+        .collect())
+}
+
+/// A user id as its username; anything else (client ids, role names,
+/// deleted users' ids) as it is.
+fn shown(value: Option<&str>, usernames: &HashMap<String, String>) -> String {
+    value
+        .map(|v| usernames.get(v).map_or(v, String::as_str).to_owned())
+        .unwrap_or_default()
+}
+
+/// The link to a page of the same search.
+fn link(search: &Search, before: Option<i64>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(kind) = &search.kind_prefix {
+        query.append_pair("kind", kind);
+    }
+    if let Some(user) = &search.user {
+        query.append_pair("user", user);
+    }
+    if let Some(before) = before {
+        query.append_pair("before", &before.to_string());
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        "/admin/audit".to_owned()
+    } else {
+        format!("/admin/audit?{query}")
+    }
+}
