@@ -7,9 +7,13 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::accounts::admin_access::{self, Administrator};
+use crate::accounts::{
+    AccountError,
+    admin_access::{self, Administrator},
+};
 use crate::administration::Actor;
 use crate::audit;
+use crate::db::DbConnection;
 use crate::startup::AppState;
 
 pub struct Admin {
@@ -33,7 +37,25 @@ impl Admin {
         Actor::administrator(self.who.clone(), self.client_ip.clone())
     }
 
-    /// Records an administrative change: who, what, to whom.
+    /// Runs one `crate::administration` operation as this caller, now, in
+    /// one transaction: a refusal by any rule rolls back the change and its
+    /// audit event together.
+    pub async fn change<T, F>(&self, operation: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let actor = self.actor();
+        let now = self.state.clock.now();
+        Ok(self
+            .state
+            .db
+            .transaction_with_refusal(move |conn| operation(conn, &actor, now))
+            .await??)
+    }
+
+    /// Records an administrative change that has no `crate::administration`
+    /// operation (key rotation): who, what, to whom.
     pub async fn audit(
         &self,
         kind: &'static str,

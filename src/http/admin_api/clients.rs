@@ -2,18 +2,16 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{
     caller::Admin,
+    deferred::Deferred,
     error::{ApiError, ErrorBody},
 };
+use crate::administration::clients as administration;
 use crate::db;
-use crate::oauth::{
-    GrantType,
-    client_registration::{self, ClientSpec},
-};
+use crate::oauth::{GrantType, client_registration::ClientSpec};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClientView {
@@ -125,14 +123,15 @@ pub async fn get(admin: Admin, client_id: web::Path<String>) -> Result<HttpRespo
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/clients", tag = "clients", request_body = NewClientBody,
-    responses((status = 201, body = CreatedClient), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = CreatedClient), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     admin: Admin,
-    body: web::Json<NewClientBody>,
+    body: Deferred<web::Json<NewClientBody>>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("clients:write")?;
-    let body = body.into_inner();
+    let body = body.get()?.into_inner();
     let grant_types = body
         .grant_types
         .iter()
@@ -162,14 +161,8 @@ pub async fn create(
         backchannel_logout_uri: body.backchannel_logout_uri,
         secret: None,
     };
-    let now = admin.state.clock.now();
     let registered = admin
-        .state
-        .db
-        .transaction_with_refusal(move |conn| client_registration::register(conn, spec, now))
-        .await??;
-    admin
-        .audit("admin.client.created", &registered.client_id, json!({}))
+        .change(move |conn, actor, now| administration::register(conn, actor, spec, now))
         .await?;
     let client = view(&admin, registered.client_id).await?;
     Ok(HttpResponse::Created().json(CreatedClient {
@@ -179,7 +172,8 @@ pub async fn create(
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/clients/{client_id}/rotate-secret", tag = "clients",
-    responses((status = 200, body = CreatedClient), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = CreatedClient), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn rotate_secret(
     admin: Admin,
@@ -187,15 +181,9 @@ pub async fn rotate_secret(
 ) -> Result<HttpResponse, ApiError> {
     admin.require("clients:write")?;
     let client_id = client_id.into_inner();
-    let now = admin.state.clock.now();
     let id = client_id.clone();
     let secret = admin
-        .state
-        .db
-        .run(move |conn| Ok(client_registration::rotate_secret(conn, &id, now)))
-        .await??;
-    admin
-        .audit("admin.client.secret_rotated", &client_id, json!({}))
+        .change(move |conn, actor, now| administration::rotate_secret(conn, actor, &id, now))
         .await?;
     let client = view(&admin, client_id).await?;
     Ok(HttpResponse::Ok().json(CreatedClient {
@@ -210,47 +198,70 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("clients:write")?;
-    let now = admin.state.clock.now();
     let id = client_id.clone();
     admin
-        .state
-        .db
-        .run(move |conn| Ok(client_registration::set_disabled(conn, &id, disabled, now)))
-        .await??;
-    let kind = if disabled {
-        "admin.client.disabled"
-    } else {
-        "admin.client.enabled"
-    };
-    admin.audit(kind, &client_id, json!({})).await?;
+        .change(move |conn, actor, now| {
+            administration::set_disabled(conn, actor, &id, disabled, now)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(view(&admin, client_id).await?))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/clients/{client_id}/disable", tag = "clients",
-    responses((status = 200, body = ClientView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = ClientView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn disable(admin: Admin, client_id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     set_disabled(admin, client_id.into_inner(), true).await
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/clients/{client_id}/enable", tag = "clients",
-    responses((status = 200, body = ClientView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = ClientView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn enable(admin: Admin, client_id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     set_disabled(admin, client_id.into_inner(), false).await
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/clients/{client_id}", tag = "clients",
-    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn delete(admin: Admin, client_id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     admin.require("clients:write")?;
     let client_id = client_id.into_inner();
-    let id = client_id.clone();
     admin
-        .state
-        .db
-        .run(move |conn| Ok(client_registration::delete(conn, &id)))
-        .await??;
-    admin
-        .audit("admin.client.deleted", &client_id, json!({}))
+        .change(move |conn, actor, now| administration::delete(conn, actor, &client_id, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(put, path = "/admin/api/v1/clients/{client_id}/roles/{role}", tag = "clients",
+    responses((status = 200, body = ClientView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn grant_role(
+    admin: Admin,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("clients:write")?;
+    let (client_id, role) = path.into_inner();
+    let id = client_id.clone();
+    admin
+        .change(move |conn, actor, now| administration::grant_role(conn, actor, &id, &role, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(view(&admin, client_id).await?))
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/clients/{client_id}/roles/{role}", tag = "clients",
+    responses((status = 200, body = ClientView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke_role(
+    admin: Admin,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("clients:write")?;
+    let (client_id, role) = path.into_inner();
+    let id = client_id.clone();
+    admin
+        .change(move |conn, actor, now| administration::revoke_role(conn, actor, &id, &role, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(view(&admin, client_id).await?))
 }

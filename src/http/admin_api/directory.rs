@@ -3,13 +3,14 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{
     caller::Admin,
+    deferred::Deferred,
     error::{ApiError, ErrorBody},
 };
-use crate::accounts::{apis, roles};
+use crate::administration::directory as administration;
 use crate::db;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,6 +26,23 @@ pub struct RoleView {
 pub struct PermissionRef {
     pub api: String,
     pub permission: String,
+}
+
+/// A permission named in a query: API identifiers may be URLs, with
+/// slashes that a path segment could not carry.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PermissionQuery {
+    /// The API's identifier.
+    pub api: String,
+    pub permission: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiQuery {
+    /// The API's identifier (its tokens' `aud`).
+    pub identifier: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -77,62 +95,72 @@ pub async fn list_roles(admin: Admin) -> Result<HttpResponse, ApiError> {
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/roles", tag = "roles", request_body = NewRoleBody,
-    responses((status = 201), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn create_role(
     admin: Admin,
-    body: web::Json<NewRoleBody>,
+    body: Deferred<web::Json<NewRoleBody>>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("roles:write")?;
-    let NewRoleBody { name, description } = body.into_inner();
-    let now = admin.state.clock.now();
+    let NewRoleBody { name, description } = body.get()?.into_inner();
     let role = admin
-        .state
-        .db
-        .run(move |conn| Ok(roles::create(conn, &name, &description, now)))
-        .await??;
-    admin
-        .audit("admin.role.created", &role.name, json!({}))
+        .change(move |conn, actor, now| {
+            administration::create_role(conn, actor, &name, &description, now)
+        })
         .await?;
     Ok(HttpResponse::Created().json(json!({ "name": role.name })))
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/roles/{name}", tag = "roles",
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn delete_role(admin: Admin, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
     admin.require("roles:write")?;
     let name = name.into_inner();
-    let role = name.clone();
     admin
-        .state
-        .db
-        .run(move |conn| Ok(roles::remove(conn, &role)))
-        .await??;
-    admin.audit("admin.role.deleted", &name, json!({})).await?;
+        .change(move |conn, actor, now| administration::delete_role(conn, actor, &name, now))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/roles/{name}/permissions", tag = "roles", request_body = PermissionRef,
-    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn allow(
     admin: Admin,
     name: web::Path<String>,
-    body: web::Json<PermissionRef>,
+    body: Deferred<web::Json<PermissionRef>>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("roles:write")?;
+    let PermissionRef { api, permission } = body.get()?.into_inner();
     let role = name.into_inner();
-    let PermissionRef { api, permission } = body.into_inner();
-    let (r, a, p) = (role.clone(), api.clone(), permission.clone());
     admin
-        .state
-        .db
-        .run(move |conn| Ok(roles::allow(conn, &r, &a, &p)))
-        .await??;
+        .change(move |conn, actor, now| {
+            administration::allow(conn, actor, &role, &api, &permission, now)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/roles/{name}/permissions", tag = "roles", params(PermissionQuery),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn disallow(
+    admin: Admin,
+    name: web::Path<String>,
+    query: Deferred<web::Query<PermissionQuery>>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("roles:write")?;
+    let PermissionQuery { api, permission } = query.get()?.into_inner();
+    let role = name.into_inner();
     admin
-        .audit(
-            "admin.role.allowed",
-            &role,
-            json!({ "api": api, "permission": permission }),
-        )
+        .change(move |conn, actor, now| {
+            administration::disallow(conn, actor, &role, &api, &permission, now)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -166,49 +194,75 @@ pub async fn list_apis(admin: Admin) -> Result<HttpResponse, ApiError> {
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/apis", tag = "apis", request_body = NewApiBody,
-    responses((status = 201), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn create_api(
     admin: Admin,
-    body: web::Json<NewApiBody>,
+    body: Deferred<web::Json<NewApiBody>>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("roles:write")?;
-    let NewApiBody { identifier, name } = body.into_inner();
-    let now = admin.state.clock.now();
+    let NewApiBody { identifier, name } = body.get()?.into_inner();
     let api = admin
-        .state
-        .db
-        .run(move |conn| Ok(apis::create(conn, &identifier, name.as_deref(), now)))
-        .await??;
-    admin
-        .audit(
-            "admin.api.created",
-            &api.identifier,
-            json!({ "name": api.name }),
-        )
+        .change(move |conn, actor, now| {
+            administration::create_api(conn, actor, &identifier, name.as_deref(), now)
+        })
         .await?;
     Ok(HttpResponse::Created().json(json!({ "identifier": api.identifier })))
 }
 
-#[utoipa::path(post, path = "/admin/api/v1/apis/permissions", tag = "apis", request_body = PermissionRef,
-    responses((status = 201), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn add_permission(
+#[utoipa::path(delete, path = "/admin/api/v1/apis", tag = "apis", params(ApiQuery),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn remove_api(
     admin: Admin,
-    body: web::Json<PermissionRef>,
+    query: Deferred<web::Query<ApiQuery>>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("roles:write")?;
-    let PermissionRef { api, permission } = body.into_inner();
-    let (a, p) = (api.clone(), permission.clone());
+    let ApiQuery { identifier } = query.get()?.into_inner();
     admin
-        .state
-        .db
-        .run(move |conn| Ok(apis::add_permission(conn, &a, &p)))
-        .await??;
-    admin
-        .audit(
-            "admin.api.permission_added",
-            &api,
-            json!({ "permission": permission }),
-        )
+        .change(move |conn, actor, now| administration::remove_api(conn, actor, &identifier, now))
         .await?;
-    Ok(HttpResponse::Created().json(json!({ "api": api, "permission": permission })))
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/apis/permissions", tag = "apis", request_body = PermissionRef,
+    responses((status = 201), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_permission(
+    admin: Admin,
+    body: Deferred<web::Json<PermissionRef>>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("roles:write")?;
+    let PermissionRef { api, permission } = body.get()?.into_inner();
+    let added = admin
+        .change(move |conn, actor, now| {
+            let added = administration::add_permission(conn, actor, &api, &permission, now)?;
+            Ok(PermissionRef {
+                api,
+                permission: added.name,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(added))
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/apis/permissions", tag = "apis", params(PermissionQuery),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn remove_permission(
+    admin: Admin,
+    query: Deferred<web::Query<PermissionQuery>>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("roles:write")?;
+    let PermissionQuery { api, permission } = query.get()?.into_inner();
+    admin
+        .change(move |conn, actor, now| {
+            administration::remove_permission(conn, actor, &api, &permission, now)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

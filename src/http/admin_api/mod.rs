@@ -27,10 +27,11 @@ pub const PREFIX: &str = "/admin/api/v1";
     paths(
         users::list, users::create, users::get, users::update, users::set_password, users::disable, users::enable,
         users::unlock, users::delete, users::grant_role, users::revoke_role, users::sessions, users::end_sessions,
-        directory::list_roles, directory::create_role, directory::delete_role, directory::allow,
-        directory::list_apis, directory::create_api, directory::add_permission,
+        directory::list_roles, directory::create_role, directory::delete_role, directory::allow, directory::disallow,
+        directory::list_apis, directory::create_api, directory::remove_api, directory::add_permission,
+        directory::remove_permission,
         clients::list, clients::get, clients::create, clients::rotate_secret, clients::disable, clients::enable,
-        clients::delete,
+        clients::delete, clients::grant_role, clients::revoke_role,
         keys_audit::list_keys, keys_audit::rotate, keys_audit::audit,
     ),
     modifiers(&BearerAuth)
@@ -113,11 +114,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/roles/{name}/permissions",
                 web::post().to(directory::allow),
             )
+            .route(
+                "/roles/{name}/permissions",
+                web::delete().to(directory::disallow),
+            )
             .route("/apis", web::get().to(directory::list_apis))
             .route("/apis", web::post().to(directory::create_api))
+            .route("/apis", web::delete().to(directory::remove_api))
             .route(
                 "/apis/permissions",
                 web::post().to(directory::add_permission),
+            )
+            .route(
+                "/apis/permissions",
+                web::delete().to(directory::remove_permission),
             )
             .route("/clients", web::get().to(clients::list))
             .route("/clients", web::post().to(clients::create))
@@ -134,6 +144,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/clients/{client_id}/enable",
                 web::post().to(clients::enable),
+            )
+            .route(
+                "/clients/{client_id}/roles/{role}",
+                web::put().to(clients::grant_role),
+            )
+            .route(
+                "/clients/{client_id}/roles/{role}",
+                web::delete().to(clients::revoke_role),
             )
             .route("/keys", web::get().to(keys_audit::list_keys))
             .route("/keys/rotate", web::post().to(keys_audit::rotate))

@@ -2,14 +2,15 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
     caller::Admin,
+    deferred::Deferred,
     error::{ApiError, ErrorBody},
 };
-use crate::accounts::{throttle, users as accounts};
+use crate::accounts::users as accounts;
+use crate::administration::users::{self as administration, ProfileChange};
 use crate::db::{self, users::UserRow};
 use crate::secret::Secret;
 
@@ -112,11 +113,15 @@ async fn load_user(admin: &Admin, username: String) -> Result<(UserRow, Vec<Stri
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/users", tag = "users", params(ListQuery),
-    responses((status = 200, body = UserPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = UserPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn list(admin: Admin, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    admin: Admin,
+    query: Deferred<web::Query<ListQuery>>,
+) -> Result<HttpResponse, ApiError> {
     admin.require("users:read")?;
-    let ListQuery { q, after, limit } = query.into_inner();
+    let ListQuery { q, after, limit } = query.get()?.into_inner();
     let limit = limit.unwrap_or(50).clamp(1, 200);
     let (page, more) = admin
         .state
@@ -145,11 +150,15 @@ pub async fn list(admin: Admin, query: web::Query<ListQuery>) -> Result<HttpResp
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/users", tag = "users", request_body = NewUserBody,
-    responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn create(admin: Admin, body: web::Json<NewUserBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    admin: Admin,
+    body: Deferred<web::Json<NewUserBody>>,
+) -> Result<HttpResponse, ApiError> {
     admin.require("users:write")?;
-    let body = body.into_inner();
+    let body = body.get()?.into_inner();
     let new = accounts::NewUser {
         username: body.username,
         email: body.email.filter(|e| !e.is_empty()),
@@ -160,25 +169,18 @@ pub async fn create(admin: Admin, body: web::Json<NewUserBody>) -> Result<HttpRe
     let password = body.password.map(Secret::new);
     let hasher = admin.state.passwords.clone();
     let now = admin.state.clock.now();
-    let prepare = new.clone();
-    let row = web::block(move || accounts::prepare_user(&prepare, password.as_ref(), &hasher, now))
-        .await
-        .map_err(|_| ApiError::Internal)??;
-    let insert = row.clone();
-    let roles = new.roles.clone();
+    // Hash before the transaction: argon2id must not hold a connection.
+    let row = web::block(move || {
+        accounts::prepare_user(&new, password.as_ref(), &hasher, now).map(|row| (row, new.roles))
+    })
+    .await
+    .map_err(|_| ApiError::Internal)??;
+    let (row, roles) = row;
+    let username = row.username.clone();
     admin
-        .state
-        .db
-        .transaction_with_refusal(move |conn| accounts::insert_user(conn, &insert, &roles))
-        .await??;
-    admin
-        .audit(
-            "admin.user.created",
-            &row.id,
-            json!({ "username": row.username, "roles": new.roles }),
-        )
+        .change(move |conn, actor, now| administration::create(conn, actor, &row, &roles, now))
         .await?;
-    let (user, roles) = load_user(&admin, row.username).await?;
+    let (user, roles) = load_user(&admin, username).await?;
     Ok(HttpResponse::Created().json(UserView::new(user, roles)))
 }
 
@@ -191,72 +193,60 @@ pub async fn get(admin: Admin, username: web::Path<String>) -> Result<HttpRespon
 }
 
 #[utoipa::path(patch, path = "/admin/api/v1/users/{username}", tag = "users", request_body = UpdateUserBody,
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
     admin: Admin,
     username: web::Path<String>,
-    body: web::Json<UpdateUserBody>,
+    body: Deferred<web::Json<UpdateUserBody>>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("users:write")?;
-    let username = username.into_inner();
-    let body = body.into_inner();
-    let email = match body.email {
-        None => None,
-        Some(e) if e.trim().is_empty() => Some(None),
-        Some(e) => Some(Some(crate::accounts::names::email(&e)?)),
+    let UpdateUserBody {
+        email,
+        email_verified,
+        name,
+    } = body.get()?.into_inner();
+    // An empty string clears the field; the administration layer trims and
+    // validates.
+    let change = ProfileChange {
+        email: email.map(Some),
+        email_verified,
+        name: name.map(Some),
     };
-    let name = body
-        .name
-        .map(|n| Some(n.trim().to_owned()).filter(|n| !n.is_empty()));
-    let verified = body.email_verified;
-    let (user, _) = load_user(&admin, username.clone()).await?;
-    let now = admin.state.clock.now();
-    let id = user.id.clone();
-    admin
-        .state
-        .db
-        .run(move |conn| db::users::update_profile(conn, &id, email, verified, name, now))
+    let username = username.into_inner();
+    let (user, roles) = admin
+        .change(move |conn, actor, now| {
+            let user = administration::update_profile(conn, actor, &username, change, now)?;
+            let roles = db::users::role_names(conn, &user.id)?;
+            Ok((user, roles))
+        })
         .await?;
-    admin
-        .audit(
-            "admin.user.updated",
-            &user.id,
-            json!({ "username": username }),
-        )
-        .await?;
-    let (user, roles) = load_user(&admin, username).await?;
     Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
 }
 
 #[utoipa::path(put, path = "/admin/api/v1/users/{username}/password", tag = "users", request_body = PasswordBody,
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn set_password(
     admin: Admin,
     username: web::Path<String>,
-    body: web::Json<PasswordBody>,
+    body: Deferred<web::Json<PasswordBody>>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("users:write")?;
-    let (user, _) = load_user(&admin, username.into_inner()).await?;
+    let password = Secret::new(body.get()?.into_inner().password);
     let hasher = admin.state.passwords.clone();
-    let password = Secret::new(body.into_inner().password);
+    // Hash before the transaction: argon2id must not hold a connection.
     let hash = web::block(move || hasher.hash(&password))
         .await
         .map_err(|_| ApiError::Internal)?
         .map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let now = admin.state.clock.now();
-    let id = user.id.clone();
+    let username = username.into_inner();
     admin
-        .state
-        .db
-        .run(move |conn| db::users::set_password_hash(conn, &id, &hash, now))
-        .await?;
-    admin
-        .audit(
-            "admin.user.password_set",
-            &user.id,
-            json!({ "username": user.username }),
-        )
+        .change(move |conn, actor, now| {
+            administration::set_password_hash(conn, actor, &username, &hash, now)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -267,102 +257,80 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("users:write")?;
-    let now = admin.state.clock.now();
     let name = username.clone();
     admin
-        .state
-        .db
-        .transaction_with_refusal(move |conn| accounts::set_disabled(conn, &name, disabled, now))
-        .await??;
-    let (user, roles) = load_user(&admin, username).await?;
-    let kind = if disabled {
-        "admin.user.disabled"
-    } else {
-        "admin.user.enabled"
-    };
-    admin
-        .audit(kind, &user.id, json!({ "username": user.username }))
+        .change(move |conn, actor, now| {
+            administration::set_disabled(conn, actor, &name, disabled, now)
+        })
         .await?;
+    if disabled {
+        // Disabling queued back-channel logout tokens: send them now.
+        admin.state.backchannel_wake.notify_one();
+    }
+    let (user, roles) = load_user(&admin, username).await?;
     Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/users/{username}/disable", tag = "users",
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn disable(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
     set_disabled(admin, username.into_inner(), true).await
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/users/{username}/enable", tag = "users",
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn enable(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
     set_disabled(admin, username.into_inner(), false).await
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/users/{username}/unlock", tag = "users",
-    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn unlock(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
     admin.require("users:write")?;
-    let (user, _) = load_user(&admin, username.into_inner()).await?;
-    let key = throttle::account_key(&user.username);
+    let username = username.into_inner();
     admin
-        .state
-        .db
-        .run(move |conn| throttle::clear(conn, &key))
-        .await?;
-    admin
-        .audit(
-            "admin.user.unlocked",
-            &user.id,
-            json!({ "username": user.username }),
-        )
+        .change(move |conn, actor, now| administration::unlock(conn, actor, &username, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/users/{username}", tag = "users",
-    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn delete(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
     admin.require("users:write")?;
-    let (user, _) = load_user(&admin, username.into_inner()).await?;
-    let id = user.id.clone();
+    let username = username.into_inner();
     admin
-        .state
-        .db
-        .run(move |conn| db::users::delete(conn, &id))
+        .change(move |conn, actor, now| administration::delete(conn, actor, &username, now))
         .await?;
-    admin
-        .audit(
-            "admin.user.deleted",
-            &user.id,
-            json!({ "username": user.username }),
-        )
-        .await?;
+    // Deleting queued back-channel logout tokens: send them now.
+    admin.state.backchannel_wake.notify_one();
     Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(put, path = "/admin/api/v1/users/{username}/roles/{role}", tag = "users",
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn grant_role(
     admin: Admin,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("users:write")?;
     let (username, role) = path.into_inner();
-    let (name, r) = (username.clone(), role.clone());
+    let name = username.clone();
     admin
-        .state
-        .db
-        .run(move |conn| Ok(crate::accounts::roles::grant_to_user(conn, &r, &name)))
-        .await??;
-    let (user, roles) = load_user(&admin, username).await?;
-    admin
-        .audit("admin.user.role_granted", &user.id, json!({ "role": role }))
+        .change(move |conn, actor, now| administration::grant_role(conn, actor, &name, &role, now))
         .await?;
+    let (user, roles) = load_user(&admin, username).await?;
     Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/users/{username}/roles/{role}", tag = "users",
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn revoke_role(
     admin: Admin,
@@ -370,16 +338,11 @@ pub async fn revoke_role(
 ) -> Result<HttpResponse, ApiError> {
     admin.require("users:write")?;
     let (username, role) = path.into_inner();
-    let (name, r) = (username.clone(), role.clone());
+    let name = username.clone();
     admin
-        .state
-        .db
-        .run(move |conn| Ok(crate::accounts::roles::revoke_from_user(conn, &r, &name)))
-        .await??;
-    let (user, roles) = load_user(&admin, username).await?;
-    admin
-        .audit("admin.user.role_revoked", &user.id, json!({ "role": role }))
+        .change(move |conn, actor, now| administration::revoke_role(conn, actor, &name, &role, now))
         .await?;
+    let (user, roles) = load_user(&admin, username).await?;
     Ok(HttpResponse::Ok().json(UserView::new(user, roles)))
 }
 
@@ -408,26 +371,18 @@ pub async fn sessions(admin: Admin, username: web::Path<String>) -> Result<HttpR
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/users/{username}/sessions", tag = "users",
-    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn end_sessions(
     admin: Admin,
     username: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     admin.require("sessions:write")?;
-    let (user, _) = load_user(&admin, username.into_inner()).await?;
-    let now = admin.state.clock.now();
-    let id = user.id.clone();
-    let ended = admin
-        .state
-        .db
-        .run(move |conn| db::sessions::end_all_for_user(conn, &id, now))
-        .await?;
+    let username = username.into_inner();
     admin
-        .audit(
-            "admin.user.sessions_ended",
-            &user.id,
-            json!({ "ended": ended }),
-        )
+        .change(move |conn, actor, now| administration::end_sessions(conn, actor, &username, now))
         .await?;
+    // Ending sessions queued back-channel logout tokens: send them now.
+    admin.state.backchannel_wake.notify_one();
     Ok(HttpResponse::NoContent().finish())
 }

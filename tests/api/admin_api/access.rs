@@ -46,7 +46,7 @@ fn with_body(
     }
 }
 
-/// Every protected route of `configure` (29; the 30th is the public
+/// Every protected route of `configure` (34; the 35th is the public
 /// OpenAPI document).
 fn routes() -> Vec<Route> {
     use Method as M;
@@ -92,6 +92,12 @@ fn routes() -> Vec<Route> {
             "roles:write",
             404,
         ),
+        route(
+            M::DELETE,
+            "/roles/no-such-role/permissions?api=gatehouse-admin&permission=users:read",
+            "roles:write",
+            404,
+        ),
         route(M::GET, "/apis", "roles:read", 200),
         with_body(
             M::POST,
@@ -100,10 +106,22 @@ fn routes() -> Vec<Route> {
             "roles:write",
             422,
         ),
+        route(
+            M::DELETE,
+            "/apis?identifier=no-such-api",
+            "roles:write",
+            404,
+        ),
         with_body(
             M::POST,
             "/apis/permissions",
             json!({"api": "no-such-api", "permission": "x:y"}),
+            "roles:write",
+            404,
+        ),
+        route(
+            M::DELETE,
+            "/apis/permissions?api=no-such-api&permission=x:y",
             "roles:write",
             404,
         ),
@@ -132,6 +150,18 @@ fn routes() -> Vec<Route> {
         route(
             M::POST,
             "/clients/no-such-client/enable",
+            "clients:write",
+            404,
+        ),
+        route(
+            M::PUT,
+            "/clients/no-such-client/roles/admin",
+            "clients:write",
+            404,
+        ),
+        route(
+            M::DELETE,
+            "/clients/no-such-client/roles/admin",
             "clients:write",
             404,
         ),
@@ -178,9 +208,12 @@ fn documented_operations() -> Vec<(&'static str, &'static str)> {
         ("/roles", "post"),
         ("/roles/{name}", "delete"),
         ("/roles/{name}/permissions", "post"),
+        ("/roles/{name}/permissions", "delete"),
         ("/apis", "get"),
         ("/apis", "post"),
+        ("/apis", "delete"),
         ("/apis/permissions", "post"),
+        ("/apis/permissions", "delete"),
         ("/clients", "get"),
         ("/clients", "post"),
         ("/clients/{client_id}", "get"),
@@ -188,6 +221,8 @@ fn documented_operations() -> Vec<(&'static str, &'static str)> {
         ("/clients/{client_id}/rotate-secret", "post"),
         ("/clients/{client_id}/disable", "post"),
         ("/clients/{client_id}/enable", "post"),
+        ("/clients/{client_id}/roles/{role}", "put"),
+        ("/clients/{client_id}/roles/{role}", "delete"),
         ("/keys", "get"),
         ("/keys/rotate", "post"),
         ("/audit", "get"),
@@ -336,10 +371,15 @@ async fn a_role_with_some_permissions_opens_only_those_routes() {
     add_role(&app, "auditor", &["audit:read"]);
     let secret = add_service_account(&app, "reader", &["auditor"]);
     let auditor = Api::new(&app, service_token(&app, "reader", &secret).await);
-    assert_eq!(
-        auditor.get("/audit?kind=admin.").await.expect(200),
-        &json!([])
-    );
+    // It reads the log: nothing so far but the operator's set-up.
+    let events = auditor.get("/audit?kind=admin.").await.expect(200).clone();
+    for event in events.as_array().unwrap() {
+        assert_eq!(
+            event["actor"],
+            gatehouse::administration::OPERATOR,
+            "{event}"
+        );
+    }
     auditor.get("/users").await.expect_error(403, "forbidden");
     auditor
         .post("/roles", json!({"name": "escalate"}))
@@ -542,6 +582,8 @@ async fn a_revoked_token_is_unauthenticated() {
 async fn taking_the_role_away_forbids_the_same_token_at_once() {
     let app = TestApp::spawn().await;
     let console = add_console(&app);
+    // Another enabled administrator, so that Alice's role can go.
+    add_user(&app, "root", &["admin"]);
     let alice_id = add_user(&app, "alice", &["admin"]);
     let alice = Api::new(&app, user_token(&app, &console, "alice").await);
     assert_eq!(claims(&alice.token)["sub"], alice_id.as_str());
@@ -580,6 +622,8 @@ async fn a_disabled_or_deleted_subject_is_unauthenticated() {
 
     // A user administrator, signed in without a refresh token: disabling
     // revokes nothing, the live check of the subject refuses the token.
+    // (Another enabled administrator lets Alice be disabled and deleted.)
+    add_user(&app, "root", &["admin"]);
     add_user(&app, "alice", &["admin"]);
     let tokens = sign_in_for(&app, &browser(), &console, "alice", PASSWORD, "openid")
         .await
@@ -717,4 +761,66 @@ async fn unknown_routes_and_malformed_requests_answer_json_errors() {
         .put("/users", None)
         .await
         .expect_error(404, "not_found");
+}
+
+/// `METHOD /admin/api/v1{path}` with `token` and `body` sent as it is.
+async fn send_raw(app: &TestApp, token: &str, method: Method, path: &str, body: &str) -> Value {
+    let response = app
+        .client
+        .request(method.clone(), app.url(&format!("{API}{path}")))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let error: Value = response.json().await.unwrap_or(Value::Null);
+    json!({"status": status, "error": error["error"]})
+}
+
+#[tokio::test]
+async fn a_caller_without_the_permission_gets_403_whatever_it_sends() {
+    let app = TestApp::spawn().await;
+    let admin = Api::ops(&app).await;
+    // Holds a permission, just not the one any of these routes needs.
+    add_role(&app, "session-ender", &["sessions:write"]);
+    let secret = add_service_account(&app, "bystander", &["session-ender"]);
+    let bystander = service_token(&app, "bystander", &secret).await;
+
+    use Method as M;
+    // Malformed bodies and queries, for every route that takes one.
+    let malformed = [
+        (M::GET, "/users?limit=many", ""),
+        (M::POST, "/users", "{"),
+        (M::PATCH, "/users/somebody", r#"{"email": 7}"#),
+        (M::PUT, "/users/somebody/password", "{}"),
+        (M::POST, "/roles", "[]"),
+        (M::POST, "/roles/clerk/permissions", "{"),
+        (M::DELETE, "/roles/clerk/permissions?api=orders", ""),
+        (M::POST, "/apis", r#"{"identifier": null}"#),
+        (M::DELETE, "/apis", ""),
+        (M::POST, "/apis/permissions", "not json"),
+        (M::DELETE, "/apis/permissions?permission=x:y", ""),
+        (
+            M::POST,
+            "/clients",
+            r#"{"client_id": "x", "public": "yes"}"#,
+        ),
+        (M::POST, "/keys/rotate", "{"),
+        (M::GET, "/audit?limit=all", ""),
+    ];
+    for (method, path, body) in malformed {
+        let what = format!("{method} {path} {body:?}");
+        assert_eq!(
+            send_raw(&app, &bystander, method.clone(), path, body).await,
+            json!({"status": 403, "error": "forbidden"}),
+            "{what}: without the permission"
+        );
+        assert_eq!(
+            send_raw(&app, &admin.token, method, path, body).await,
+            json!({"status": 422, "error": "invalid_input"}),
+            "{what}: with the permission"
+        );
+    }
 }

@@ -351,3 +351,97 @@ async fn a_deleted_client_is_gone() {
     admin.audited("admin.client.deleted", "temp").await;
     admin.audited_times("admin.client.created", "temp", 2).await;
 }
+
+#[tokio::test]
+async fn a_service_account_is_given_and_loses_roles() {
+    let app = TestApp::spawn().await;
+    let admin = Api::ops(&app).await;
+    super::add_role(&app, "reporter", &["users:read"]);
+    super::add_role(&app, "viewer", &["clients:read"]);
+    let secret = secret_of(admin.post("/clients", service("svc")).await.expect(201));
+    let viewer_secret = super::add_service_account(&app, "viewer", &["viewer"]);
+    let viewer = Api::new(
+        &app,
+        super::service_token(&app, "viewer", &viewer_secret).await,
+    );
+
+    // Without clients:write: refused, nothing changes.
+    for reply in [
+        viewer.put("/clients/svc/roles/reporter", None).await,
+        viewer.delete("/clients/svc/roles/reporter").await,
+    ] {
+        let message = reply.expect_error(403, "forbidden");
+        assert!(message.contains("clients:write"), "{message}");
+    }
+    assert_eq!(
+        admin.get("/clients/svc").await.expect(200)["roles"],
+        json!([])
+    );
+
+    let granted = admin
+        .put("/clients/svc/roles/reporter", None)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(granted, admin.get("/clients/svc").await.expect(200).clone());
+    assert_eq!(granted["client_id"], "svc");
+    assert_eq!(granted["roles"], json!(["reporter"]));
+    // Granting again changes nothing.
+    assert_eq!(
+        admin
+            .put("/clients/svc/roles/reporter", None)
+            .await
+            .expect(200)["roles"],
+        json!(["reporter"])
+    );
+    // The role's permissions are in the service account's next token.
+    let token = assert_accepted(&app, "svc", &secret).await;
+    assert_eq!(claims(&token)["roles"], json!(["reporter"]));
+    assert_eq!(claims(&token)["permissions"], json!(["users:read"]));
+    Api::new(&app, token.as_str())
+        .get("/users")
+        .await
+        .expect(200);
+
+    let revoked = admin
+        .delete("/clients/svc/roles/reporter")
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(revoked["roles"], json!([]));
+    // The same token loses what the role gave, at once.
+    Api::new(&app, token.as_str())
+        .get("/users")
+        .await
+        .expect_error(403, "forbidden");
+    // Not held (any more), unknown role, unknown client.
+    admin
+        .delete("/clients/svc/roles/reporter")
+        .await
+        .expect_error(422, "invalid_input");
+    admin
+        .put("/clients/svc/roles/no-such-role", None)
+        .await
+        .expect_error(404, "not_found");
+    admin
+        .put("/clients/nope/roles/reporter", None)
+        .await
+        .expect_error(404, "not_found");
+    admin
+        .delete("/clients/nope/roles/reporter")
+        .await
+        .expect_error(404, "not_found");
+
+    let granted = admin
+        .audited_times("admin.client.role_granted", "svc", 2)
+        .await;
+    assert_eq!(
+        granted[0]["details"],
+        json!({"client_id": "svc", "role": "reporter"})
+    );
+    let event = admin.audited("admin.client.role_revoked", "svc").await;
+    assert_eq!(
+        event["details"],
+        json!({"client_id": "svc", "role": "reporter"})
+    );
+}

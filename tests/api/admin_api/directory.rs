@@ -146,9 +146,12 @@ async fn roles_are_created_allowed_listed_and_deleted() {
     admin.get("/roles").await.expect(200);
 
     let event = admin.audited("admin.role.created", "editor").await;
-    assert_eq!(event["details"], json!({}));
+    assert_eq!(event["details"], json!({"role": "editor"}));
     let allowed = admin.audited_times("admin.role.allowed", "editor", 2).await;
-    assert_eq!(allowed[0]["details"], allow);
+    assert_eq!(
+        allowed[0]["details"],
+        json!({"role": "editor", "api": ADMIN_API, "permission": "users:read"})
+    );
     admin.audited("admin.role.deleted", "editor").await;
     // Refusals are not changes.
     assert!(
@@ -271,7 +274,240 @@ async fn apis_are_created_and_given_permissions() {
         .expect_error(401, "unauthenticated");
 
     let event = admin.audited("admin.api.created", orders).await;
-    assert_eq!(event["details"], json!({"name": "Orders"}));
+    assert_eq!(event["details"], json!({"api": orders, "name": "Orders"}));
     let event = admin.audited("admin.api.permission_added", orders).await;
-    assert_eq!(event["details"], json!({"permission": "orders:read"}));
+    assert_eq!(event["details"], added);
+}
+
+fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// The permissions in a fresh token of the service account `till`.
+async fn till_permissions(app: &TestApp, secret: &str) -> Value {
+    let (status, body) = client_credentials(app, "till", secret, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    claims(body["access_token"].as_str().unwrap())["permissions"].clone()
+}
+
+#[tokio::test]
+async fn grants_permissions_and_apis_are_removed_but_built_ins_stay() {
+    let app = TestApp::spawn().await;
+    let admin = Api::ops(&app).await;
+    // An identifier with slashes travels in the query.
+    let orders = "https://orders.example/api";
+    let api = urlencode(orders);
+    admin
+        .post("/apis", json!({"identifier": orders}))
+        .await
+        .expect(201);
+    admin
+        .post("/roles", json!({"name": "clerk"}))
+        .await
+        .expect(201);
+    for permission in ["orders:read", "orders:write"] {
+        let body = json!({"api": orders, "permission": permission});
+        admin
+            .post("/apis/permissions", body.clone())
+            .await
+            .expect(201);
+        admin
+            .post("/roles/clerk/permissions", body)
+            .await
+            .expect(204);
+    }
+    let secret = add_client(
+        &app,
+        &[
+            "till",
+            "--grant",
+            "client_credentials",
+            "--resource",
+            orders,
+        ],
+    );
+    app.cli(&["client", "grant-role", "till", "clerk"], None)
+        .ok();
+    assert_eq!(
+        till_permissions(&app, &secret).await,
+        json!(["orders:read", "orders:write"])
+    );
+    let clerk = |roles: &Value| find(roles, "name", "clerk").unwrap()["permissions"].clone();
+
+    // Disallow: the role stops granting it, the next token lacks it.
+    let disallow_write = format!("/roles/clerk/permissions?api={api}&permission=orders:write");
+    assert_eq!(
+        admin.delete(&disallow_write).await.expect(204),
+        &Value::Null
+    );
+    assert_eq!(
+        clerk(admin.get("/roles").await.expect(200)),
+        json!([{"api": orders, "permission": "orders:read"}])
+    );
+    assert_eq!(
+        till_permissions(&app, &secret).await,
+        json!(["orders:read"])
+    );
+    // Not granted (any more), unknown, built in, incomplete.
+    admin
+        .delete(&disallow_write)
+        .await
+        .expect_error(422, "invalid_input");
+    admin
+        .delete(&format!(
+            "/roles/clerk/permissions?api={api}&permission=orders:none"
+        ))
+        .await
+        .expect_error(404, "not_found");
+    admin
+        .delete("/roles/nobody/permissions?api=orders&permission=orders:read")
+        .await
+        .expect_error(404, "not_found");
+    let message = admin
+        .delete(&format!(
+            "/roles/admin/permissions?api={ADMIN_API}&permission=users:read"
+        ))
+        .await
+        .expect_error(422, "invalid_input");
+    assert!(message.contains("built in"), "{message}");
+    admin
+        .delete(&format!("/roles/clerk/permissions?api={api}"))
+        .await
+        .expect_error(422, "invalid_input");
+
+    // Removing a permission removes it from every role granting it.
+    admin
+        .delete(&format!(
+            "/apis/permissions?api={api}&permission=orders:read"
+        ))
+        .await
+        .expect(204);
+    assert_eq!(clerk(admin.get("/roles").await.expect(200)), json!([]));
+    assert_eq!(
+        find(admin.get("/apis").await.expect(200), "identifier", orders).unwrap()["permissions"],
+        json!(["orders:write"])
+    );
+    assert_eq!(till_permissions(&app, &secret).await, json!([]));
+    admin
+        .delete(&format!(
+            "/apis/permissions?api={api}&permission=orders:read"
+        ))
+        .await
+        .expect_error(404, "not_found");
+    let message = admin
+        .delete(&format!(
+            "/apis/permissions?api={ADMIN_API}&permission=keys:write"
+        ))
+        .await
+        .expect_error(422, "invalid_input");
+    assert!(message.contains("built in"), "{message}");
+
+    // Removing the API; the built-in one stays.
+    admin
+        .delete(&format!("/apis?identifier={api}"))
+        .await
+        .expect(204);
+    assert!(find(admin.get("/apis").await.expect(200), "identifier", orders).is_none());
+    admin
+        .delete(&format!("/apis?identifier={api}"))
+        .await
+        .expect_error(404, "not_found");
+    admin
+        .delete(&format!("/apis?identifier={ADMIN_API}"))
+        .await
+        .expect_error(422, "invalid_input");
+    admin
+        .delete("/apis")
+        .await
+        .expect_error(422, "invalid_input");
+    let apis = admin.get("/apis").await.expect(200).clone();
+    let built_in = find(&apis, "identifier", ADMIN_API).unwrap();
+    assert_eq!(built_in["permissions"].as_array().unwrap().len(), 10);
+    let roles = admin.get("/roles").await.expect(200).clone();
+    assert_eq!(
+        find(&roles, "name", "admin").unwrap()["permissions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+
+    // One event per change, none for the refusals.
+    let event = admin.audited("admin.role.disallowed", "clerk").await;
+    assert_eq!(
+        event["details"],
+        json!({"role": "clerk", "api": orders, "permission": "orders:write"})
+    );
+    let event = admin.audited("admin.api.permission_removed", orders).await;
+    assert_eq!(
+        event["details"],
+        json!({"api": orders, "permission": "orders:read"})
+    );
+    let event = admin.audited("admin.api.removed", orders).await;
+    assert_eq!(event["details"], json!({"api": orders}));
+    for kind in [
+        "admin.role.disallowed",
+        "admin.api.permission_removed",
+        "admin.api.removed",
+    ] {
+        let events = admin.admin_events().await;
+        let count = events.iter().filter(|e| e["kind"] == kind).count();
+        assert_eq!(count, 1, "{kind}: {events:?}");
+    }
+}
+
+#[tokio::test]
+async fn removals_need_roles_write() {
+    let app = TestApp::spawn().await;
+    let admin = Api::ops(&app).await;
+    admin
+        .post("/apis", json!({"identifier": "orders"}))
+        .await
+        .expect(201);
+    admin
+        .post(
+            "/apis/permissions",
+            json!({"api": "orders", "permission": "orders:read"}),
+        )
+        .await
+        .expect(201);
+    admin
+        .post("/roles", json!({"name": "clerk"}))
+        .await
+        .expect(201);
+    admin
+        .post(
+            "/roles/clerk/permissions",
+            json!({"api": "orders", "permission": "orders:read"}),
+        )
+        .await
+        .expect(204);
+    super::add_role(&app, "reader", &["roles:read"]);
+    let secret = add_service_account(&app, "reader", &["reader"]);
+    let reader = Api::new(&app, service_token(&app, "reader", &secret).await);
+    let before = (
+        admin.get("/roles").await.expect(200).clone(),
+        admin.get("/apis").await.expect(200).clone(),
+    );
+
+    let removals = [
+        "/roles/clerk/permissions?api=orders&permission=orders:read",
+        "/apis/permissions?api=orders&permission=orders:read",
+        "/apis?identifier=orders",
+    ];
+    for path in removals {
+        let message = reader.delete(path).await.expect_error(403, "forbidden");
+        assert!(message.contains("roles:write"), "{path}: {message}");
+    }
+    assert_eq!(
+        (
+            admin.get("/roles").await.expect(200).clone(),
+            admin.get("/apis").await.expect(200).clone(),
+        ),
+        before
+    );
+    // With the permission, in order (the API last: it takes the rest).
+    for path in removals {
+        admin.delete(path).await.expect(204);
+    }
 }

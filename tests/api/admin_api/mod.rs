@@ -10,6 +10,7 @@ mod access;
 mod clients;
 mod directory;
 mod keys_audit;
+mod privilege;
 mod users;
 
 use base64::{
@@ -201,7 +202,8 @@ impl<'a> Api<'a> {
         claims(&self.token)["sub"].as_str().unwrap().to_owned()
     }
 
-    /// Admin events (`kind` starting with `admin.`), newest first.
+    /// Admin events (`kind` starting with `admin.`) made through the API,
+    /// newest first; the set-up's command-line changes (actor `cli`) left out.
     pub async fn admin_events(&self) -> Vec<Value> {
         let reply = self.get("/audit?kind=admin.&limit=500").await;
         let events = reply.expect(200).as_array().unwrap().clone();
@@ -212,6 +214,9 @@ impl<'a> Api<'a> {
             );
         }
         events
+            .into_iter()
+            .filter(|event| event["actor"] != gatehouse::administration::OPERATOR)
+            .collect()
     }
 
     /// Asserts that exactly one `kind` event about `subject` exists, made by

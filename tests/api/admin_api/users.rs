@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::{
-    Api, PASSWORD, add_console, add_role, browser, claims, new_user, prompt_none_error, refresh,
-    sign_in,
+    Api, PASSWORD, add_console, add_role, add_user, browser, claims, new_user, prompt_none_error,
+    refresh, sign_in,
 };
 use crate::helpers::TestApp;
 
@@ -611,6 +611,9 @@ async fn roles_are_granted_and_revoked() {
     let app = TestApp::spawn().await;
     let console = add_console(&app);
     let admin = Api::ops(&app).await;
+    // Another enabled administrator, so that taking `admin` from Kate
+    // leaves one.
+    add_user(&app, "root", &["admin"]);
     add_role(&app, "editor", &[]);
     let kate = admin
         .post("/users", new_user("kate"))
@@ -703,7 +706,10 @@ async fn roles_are_granted_and_revoked() {
         .collect();
     assert_eq!(roles, BTreeSet::from(["admin".into(), "editor".into()]));
     let event = admin.audited("admin.user.role_revoked", id).await;
-    assert_eq!(event["details"], json!({"role": "admin"}));
+    assert_eq!(
+        event["details"],
+        json!({"username": "kate", "role": "admin"})
+    );
 }
 
 #[tokio::test]
@@ -790,5 +796,5 @@ async fn sessions_are_listed_and_ended() {
     let event = admin
         .audited("admin.user.sessions_ended", liam["id"].as_str().unwrap())
         .await;
-    assert_eq!(event["details"], json!({"ended": 2}));
+    assert_eq!(event["details"], json!({"username": "liam", "ended": 2}));
 }
