@@ -40,6 +40,23 @@ pub fn email(input: &str) -> Result<String, AccountError> {
     }
 }
 
+/// Display names: free text people read, so 1–200 characters and no
+/// control characters (which would garble pages, logs and ID tokens).
+pub fn display_name(input: &str) -> Result<String, AccountError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > 200 {
+        return Err(AccountError::Invalid(
+            "a name must be 1 to 200 characters".into(),
+        ));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(AccountError::Invalid(
+            "a name cannot contain control characters".into(),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
 fn checked(
     what: &str,
     input: &str,
@@ -73,5 +90,8 @@ mod tests {
         assert!(permission("students:delete").is_ok());
         assert!(email("a@b.co").is_ok());
         assert!(email("nope").is_err());
+        assert_eq!(display_name("  Alice Liddell ").unwrap(), "Alice Liddell");
+        assert!(display_name("a\u{7}b").is_err());
+        assert!(display_name(&"x".repeat(201)).is_err());
     }
 }

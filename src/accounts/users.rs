@@ -32,7 +32,12 @@ pub fn prepare_user(
         username,
         email,
         email_verified: new.email_verified,
-        name: new.name.clone().filter(|n| !n.trim().is_empty()),
+        name: new
+            .name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .map(names::display_name)
+            .transpose()?,
         password_hash,
         disabled: false,
         created_at: now,

@@ -5,18 +5,30 @@
 use serde_json::json;
 
 use super::{Actor, privilege};
-use crate::accounts::{AccountError, admin_access::ADMIN_API, apis, roles};
+use crate::accounts::{AccountError, apis, roles};
 use crate::db::{
     self, DbConnection,
     apis::{ApiRow, PermissionRow},
     roles::RoleRow,
 };
 
-fn built_in_role_is_fixed(role: &RoleRow) -> Result<(), AccountError> {
+fn built_in_role_is_kept(role: &RoleRow) -> Result<(), AccountError> {
     if role.built_in {
         return Err(AccountError::Invalid(format!(
-            "role {:?} is built in: it always grants every permission on {ADMIN_API}",
+            "role {:?} is built in and cannot be removed",
             role.name
+        )));
+    }
+    Ok(())
+}
+
+/// What a built-in role grants on the built-in API is fixed; what it was
+/// given on other APIs can be taken back.
+fn built_in_grant_is_fixed(role: &RoleRow, api: &ApiRow) -> Result<(), AccountError> {
+    if role.built_in && api.built_in {
+        return Err(AccountError::Invalid(format!(
+            "role {:?} is built in: it always grants every permission on {}",
+            role.name, api.identifier
         )));
     }
     Ok(())
@@ -68,7 +80,7 @@ pub fn delete_role(
     now: i64,
 ) -> Result<(), AccountError> {
     let role = roles::find(conn, name)?;
-    built_in_role_is_fixed(&role)?;
+    built_in_role_is_kept(&role)?;
     privilege::may_hand_out(conn, actor, &role)?;
     db::roles::delete(conn, &role.id)?;
     actor.record(
@@ -116,8 +128,8 @@ pub fn disallow(
     now: i64,
 ) -> Result<(), AccountError> {
     let role = roles::find(conn, role_name)?;
-    built_in_role_is_fixed(&role)?;
     let api = apis::find(conn, api_identifier)?;
+    built_in_grant_is_fixed(&role, &api)?;
     let permission_row = permission_of(conn, &api, permission)?;
     privilege::may_hand_out(conn, actor, &role)?;
     if db::roles::disallow_permission(conn, &role.id, &permission_row.id)? == 0 {

@@ -78,13 +78,31 @@ pub fn update_profile(
     };
     let name = change
         .name
-        .map(|n| n.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()));
-    db::users::update_profile(conn, &user.id, email, change.email_verified, name, now)?;
+        .map(|n| n.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()))
+        .map(|n| n.map(|n| names::display_name(&n)).transpose())
+        .transpose()?;
+    let new_address = email.as_ref().is_some_and(|e| *e != user.email);
+    // A new address has not been verified by anyone, whatever the old
+    // one was; only an explicit flag says otherwise.
+    let email_verified = change
+        .email_verified
+        .or(new_address.then_some(false));
+    let mut changed = Vec::new();
+    if new_address {
+        changed.push("email");
+    }
+    if email_verified.is_some_and(|v| v != user.email_verified) {
+        changed.push("email_verified");
+    }
+    if name.as_ref().is_some_and(|n| *n != user.name) {
+        changed.push("name");
+    }
+    db::users::update_profile(conn, &user.id, email, email_verified, name, now)?;
     actor.record(
         conn,
         "admin.user.updated",
         &user.id,
-        json!({ "username": user.username }),
+        json!({ "username": user.username, "changed": changed }),
         now,
     )?;
     users::find(conn, username)

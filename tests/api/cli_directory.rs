@@ -88,6 +88,13 @@ async fn role_disallow_stops_a_role_granting_a_permission() {
         "the built-in role keeps its permissions"
     );
     assert_eq!(audit_events(&app, "admin.role.disallowed").len(), 1);
+
+    // What the built-in role was given on another API can be taken back.
+    app.cli(&["role", "allow", "admin", API, "things:read"], None)
+        .ok();
+    app.cli(&["role", "disallow", "admin", API, "things:read"], None)
+        .ok();
+    assert!(!grants_of(&app, "admin").contains(&format!("{API}:things:read")));
 }
 
 #[tokio::test]

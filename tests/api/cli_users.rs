@@ -194,9 +194,38 @@ async fn user_show_and_update() {
     assert_eq!(shown["name"], "Alice Example");
     audited_by_cli(&app, "admin.user.updated", &sub);
 
+    // A new address is nobody's verified address until someone says so.
+    app.cli(
+        &["user", "update", "alice", "--email", "alice@elsewhere.example"],
+        None,
+    )
+    .ok();
+    let user = find_user(&app, "alice").unwrap();
+    assert_eq!(user.email.as_deref(), Some("alice@elsewhere.example"));
+    assert!(!user.email_verified, "a changed email stays unverified");
+    app.cli(
+        &[
+            "user",
+            "update",
+            "alice",
+            "--email",
+            "alice@example.com",
+            "--email-verified",
+            "true",
+        ],
+        None,
+    )
+    .ok();
+    let events = audit_events(&app, "admin.user.updated");
+    assert!(events[0].details.contains("\"email\""), "{:#?}", events[0]);
+    // Names people read: no control characters.
+    let bell = app.cli(&["user", "update", "alice", "--name", "A\u{7}B"], None);
+    assert!(bell.fails_with(1).contains("control"), "{bell}");
+
     // Only what is given changes; --no-… clears.
     app.cli(&["user", "update", "alice", "--no-name"], None)
         .ok();
+    assert!(find_user(&app, "alice").unwrap().email_verified);
     let user = find_user(&app, "alice").unwrap();
     assert_eq!(user.name, None);
     assert_eq!(user.email.as_deref(), Some("alice@example.com"));
@@ -245,7 +274,7 @@ async fn user_show_and_update() {
     }
     assert_eq!(
         audit_events(&app, "admin.user.updated").len(),
-        3,
+        5,
         "refusals leave no event"
     );
 }
