@@ -23,6 +23,7 @@ pub mod roles;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod signing_keys;
+pub mod user_search;
 pub mod users;
 
 pub use connection::DbConnection;

@@ -81,6 +81,27 @@ pub fn role_names(conn: &mut DbConnection, user_id: &str) -> Result<Vec<String>,
         .load(conn)?)
 }
 
+/// The role names of each of `user_ids`, in one query (a page of users).
+pub fn role_names_of(
+    conn: &mut DbConnection,
+    user_ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<String>>, DbError> {
+    let mut held: std::collections::HashMap<String, Vec<String>> = Default::default();
+    if user_ids.is_empty() {
+        return Ok(held);
+    }
+    let pairs: Vec<(String, String)> = user_roles::table
+        .inner_join(roles::table)
+        .filter(user_roles::user_id.eq_any(user_ids))
+        .select((user_roles::user_id, roles::name))
+        .order(roles::name.asc())
+        .load(conn)?;
+    for (user_id, role) in pairs {
+        held.entry(user_id).or_default().push(role);
+    }
+    Ok(held)
+}
+
 /// Whether any enabled user holds the built-in `admin` role.
 pub fn any_admin_exists(conn: &mut DbConnection) -> Result<bool, DbError> {
     let count: i64 = user_roles::table
@@ -103,38 +124,6 @@ pub fn set_disabled(
         .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
-}
-
-/// Users whose username or email starts with `prefix`, in username order,
-/// after `after` (keyset pagination). Prefixes become index range scans
-/// (`>= prefix AND < prefix + U+10FFFF`), which both backends serve from
-/// their B-tree indexes, unlike `LIKE`.
-pub fn search(
-    conn: &mut DbConnection,
-    prefix: Option<&str>,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<UserRow>, DbError> {
-    let mut query = users::table
-        .select(UserRow::as_select())
-        .order(users::username.asc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(prefix) = prefix.filter(|p| !p.is_empty()) {
-        let upper = format!("{prefix}\u{10FFFF}");
-        query = query.filter(
-            users::username
-                .ge(prefix.to_owned())
-                .and(users::username.lt(upper.clone()))
-                .or(users::email
-                    .ge(prefix.to_owned())
-                    .and(users::email.lt(upper))),
-        );
-    }
-    if let Some(after) = after {
-        query = query.filter(users::username.gt(after.to_owned()));
-    }
-    Ok(query.load(conn)?)
 }
 
 pub fn update_profile(

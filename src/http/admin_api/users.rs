@@ -11,7 +11,11 @@ use super::{
 };
 use crate::accounts::users as accounts;
 use crate::administration::users::{self as administration, ProfileChange};
-use crate::db::{self, users::UserRow};
+use crate::db::{
+    self,
+    user_search::{self, UserCursor},
+    users::UserRow,
+};
 use crate::secret::Secret;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,7 +59,8 @@ pub struct UserPage {
 pub struct ListQuery {
     /// Username or email prefix.
     pub q: Option<String>,
-    /// The last username of the previous page.
+    /// The previous page's `next`: an opaque cursor. Users whose username
+    /// matches come first, by username; then those matched by email.
     pub after: Option<String>,
     /// 1–200, default 50.
     pub limit: Option<i64>,
@@ -123,30 +128,26 @@ pub async fn list(
     admin.require("users:read")?;
     let ListQuery { q, after, limit } = query.get()?.into_inner();
     let limit = limit.unwrap_or(50).clamp(1, 200);
-    let (page, more) = admin
+    let cursor = UserCursor::parse(after.as_deref().unwrap_or_default());
+    let (users, next) = admin
         .state
         .db
         .run(move |conn| {
-            // One more than asked tells whether another page follows.
-            let mut rows = db::users::search(conn, q.as_deref(), after.as_deref(), limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(usize::try_from(limit).unwrap_or(0));
-            let page = rows
+            let page = user_search::search(conn, q.as_deref(), &cursor, limit)?;
+            let ids: Vec<String> = page.users.iter().map(|u| u.id.clone()).collect();
+            let mut roles = db::users::role_names_of(conn, &ids)?;
+            let users = page
+                .users
                 .into_iter()
                 .map(|row| {
-                    Ok(UserView::new(
-                        row.clone(),
-                        db::users::role_names(conn, &row.id)?,
-                    ))
+                    let held = roles.remove(&row.id).unwrap_or_default();
+                    UserView::new(row, held)
                 })
-                .collect::<Result<Vec<_>, db::DbError>>()?;
-            Ok((page, more))
+                .collect();
+            Ok((users, page.next.map(|c| c.encode())))
         })
         .await?;
-    let next = more
-        .then(|| page.last().map(|u| u.username.clone()))
-        .flatten();
-    Ok(HttpResponse::Ok().json(UserPage { users: page, next }))
+    Ok(HttpResponse::Ok().json(UserPage { users, next }))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/users", tag = "users", request_body = NewUserBody,

@@ -12,7 +12,12 @@ use super::{
 };
 use crate::accounts::{AccountError, users as accounts};
 use crate::administration::users::{self as administer, ProfileChange};
-use crate::db::{self, sessions::SessionRow, users::UserRow};
+use crate::db::{
+    self,
+    sessions::SessionRow,
+    user_search::{self, UserCursor},
+    users::UserRow,
+};
 use crate::http::oauth::responses::see_other;
 use crate::secret::Secret;
 
@@ -94,21 +99,18 @@ async fn render_list(
     form: &NewUserForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let prefix = query.trim().to_owned();
-    // One row more than a page tells whether a next page exists, so the
-    // last link never leads to an empty page.
-    let mut users = console
+    let cursor = UserCursor::parse(after.as_deref().unwrap_or_default());
+    let user_search::UserPage { users, next } = console
         .state
         .db
-        .run(move |conn| db::users::search(conn, Some(&prefix), after.as_deref(), PAGE_SIZE + 1))
+        .run(move |conn| user_search::search(conn, Some(&prefix), &cursor, PAGE_SIZE))
         .await?;
-    let more = users.len() as i64 > PAGE_SIZE;
-    users.truncate(PAGE_SIZE as usize);
     // The link's query is URL-encoded: a `+` or `&` in a search (email
     // addresses have them) must come back as typed.
-    let next = more.then(|| users.last()).flatten().map(|last| {
+    let next = next.map(|cursor| {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("q", query)
-            .append_pair("after", &last.username)
+            .append_pair("after", &cursor.encode())
             .finish();
         format!("/admin/users?{query}")
     });
