@@ -58,7 +58,13 @@ pub fn set_disabled(
     } else {
         "admin.client.enabled"
     };
-    actor.record(conn, kind, client_id, json!({ "client_id": client_id }), now)?;
+    actor.record(
+        conn,
+        kind,
+        client_id,
+        json!({ "client_id": client_id }),
+        now,
+    )?;
     Ok(())
 }
 

@@ -49,9 +49,8 @@ fn permission_of(
     api: &ApiRow,
     name: &str,
 ) -> Result<PermissionRow, AccountError> {
-    db::apis::find_permission(conn, &api.id, name)?.ok_or_else(|| {
-        AccountError::NotFound(format!("permission {name:?} on {}", api.identifier))
-    })
+    db::apis::find_permission(conn, &api.id, name)?
+        .ok_or_else(|| AccountError::NotFound(format!("permission {name:?} on {}", api.identifier)))
 }
 
 pub fn create_role(

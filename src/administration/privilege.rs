@@ -69,7 +69,11 @@ pub fn may_hand_out(
 }
 
 /// Adding an admin permission to a role needs the permission itself.
-pub fn may_allow(actor: &Actor, api_identifier: &str, permission: &str) -> Result<(), AccountError> {
+pub fn may_allow(
+    actor: &Actor,
+    api_identifier: &str,
+    permission: &str,
+) -> Result<(), AccountError> {
     if api_identifier != ADMIN_API {
         return Ok(());
     }

@@ -84,9 +84,7 @@ pub fn update_profile(
     let new_address = email.as_ref().is_some_and(|e| *e != user.email);
     // A new address has not been verified by anyone, whatever the old
     // one was; only an explicit flag says otherwise.
-    let email_verified = change
-        .email_verified
-        .or(new_address.then_some(false));
+    let email_verified = change.email_verified.or(new_address.then_some(false));
     let mut changed = Vec::new();
     if new_address {
         changed.push("email");

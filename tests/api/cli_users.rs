@@ -196,7 +196,13 @@ async fn user_show_and_update() {
 
     // A new address is nobody's verified address until someone says so.
     app.cli(
-        &["user", "update", "alice", "--email", "alice@elsewhere.example"],
+        &[
+            "user",
+            "update",
+            "alice",
+            "--email",
+            "alice@elsewhere.example",
+        ],
         None,
     )
     .ok();

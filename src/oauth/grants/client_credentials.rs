@@ -86,7 +86,6 @@ pub async fn exchange(
         expires_in: access.claims.exp - now,
         id_token: None,
         refresh_token: None,
-        scope: Some(scopes.to_string_list())
-            .filter(|granted| !granted.is_empty() || requested_any),
+        scope: Some(scopes.to_string_list()).filter(|granted| !granted.is_empty() || requested_any),
     })
 }

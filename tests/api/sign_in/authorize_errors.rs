@@ -328,7 +328,10 @@ async fn a_cross_site_post_with_a_repeated_parameter_stays_an_error() {
     let callback = flow::next(&app, flow::get(&browser, target.as_str()).await)
         .await
         .client();
-    assert_eq!(param(&callback, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(
+        param(&callback, "error").as_deref(),
+        Some("invalid_request")
+    );
 }
 
 #[tokio::test]

@@ -235,7 +235,11 @@ async fn an_id_token_hint_that_does_not_verify_names_nobody() {
     // Alice's own ID token with the signature's last characters changed.
     let genuine = tokens["id_token"].as_str().unwrap();
     let mut forged = genuine[..genuine.len() - 4].to_owned();
-    forged.push_str(if genuine.ends_with("AAAA") { "BBBB" } else { "AAAA" });
+    forged.push_str(if genuine.ends_with("AAAA") {
+        "BBBB"
+    } else {
+        "AAAA"
+    });
     for hint in [forged.as_str(), "not-a-jwt"] {
         let request = AuthRequest::new("web")
             .set("prompt", "none")
