@@ -37,32 +37,3 @@ pub fn record(conn: &mut DbConnection, event: Event<'_>, now: i64) -> Result<(),
         },
     )
 }
-
-/// Records an administrator's change (who, what, to whom, from where) off
-/// the async workers. The admin API and the console both write through it.
-pub async fn record_admin_change(
-    state: &crate::startup::AppState,
-    kind: &'static str,
-    actor: String,
-    subject: String,
-    client_ip: Option<String>,
-    details: Value,
-) -> Result<(), DbError> {
-    let now = state.clock.now();
-    state
-        .db
-        .run(move |conn| {
-            record(
-                conn,
-                Event {
-                    kind,
-                    actor: Some(&actor),
-                    subject: Some(&subject),
-                    client_ip: client_ip.as_deref(),
-                    details: Some(details),
-                },
-                now,
-            )
-        })
-        .await
-}

@@ -19,3 +19,4 @@ pub mod routes;
 pub mod secret;
 pub mod startup;
 pub mod telemetry;
+pub mod utc;

@@ -65,36 +65,3 @@ pub fn find(conn: &mut DbConnection, username: &str) -> Result<UserRow, AccountE
     db::users::find_by_username(conn, username)?
         .ok_or_else(|| AccountError::NotFound(format!("user {username:?}")))
 }
-
-/// Disables or re-enables a user. Disabling ends every session and revokes
-/// every refresh token (and the access tokens issued with them) at once.
-pub fn set_disabled(
-    conn: &mut DbConnection,
-    username: &str,
-    disabled: bool,
-    now: i64,
-) -> Result<(), AccountError> {
-    let user = find(conn, username)?;
-    db::users::set_disabled(conn, &user.id, disabled, now)?;
-    if disabled {
-        db::sessions::end_all_for_user(conn, &user.id, now)?;
-        for (jti, expires_at) in db::refresh_tokens::revoke_for_user(conn, &user.id, now)? {
-            db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
-        }
-    }
-    crate::audit::record(
-        conn,
-        crate::audit::Event {
-            kind: if disabled {
-                "user.disabled"
-            } else {
-                "user.enabled"
-            },
-            subject: Some(&user.id),
-            details: Some(serde_json::json!({ "username": user.username })),
-            ..crate::audit::Event::default()
-        },
-        now,
-    )?;
-    Ok(())
-}

@@ -52,6 +52,9 @@ pub fn set_disabled(
     now: i64,
 ) -> Result<(), AccountError> {
     privilege::may_manage_client(conn, actor, client_id)?;
+    if disabled {
+        privilege::not_this_client(actor, client_id, "disable")?;
+    }
     client_registration::set_disabled(conn, client_id, disabled, now)?;
     let kind = if disabled {
         "admin.client.disabled"
@@ -76,6 +79,7 @@ pub fn delete(
     now: i64,
 ) -> Result<(), AccountError> {
     privilege::may_manage_client(conn, actor, client_id)?;
+    privilege::not_this_client(actor, client_id, "delete")?;
     client_registration::delete(conn, client_id)?;
     actor.record(
         conn,

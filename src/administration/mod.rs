@@ -11,6 +11,7 @@
 
 pub mod clients;
 pub mod directory;
+pub mod keys;
 pub mod privilege;
 pub mod users;
 

@@ -129,6 +129,16 @@ pub fn not_yourself(actor: &Actor, user: &UserRow, what: &str) -> Result<(), Acc
     }
 }
 
+/// A service account cannot switch itself off either.
+pub fn not_this_client(actor: &Actor, client_id: &str, what: &str) -> Result<(), AccountError> {
+    match actor {
+        Actor::Administrator { who, .. } if who.sub == client_id => Err(AccountError::Forbidden(
+            format!("a client cannot {what} itself; ask another administrator"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Whether `user` is one of the enabled administrators the installation
 /// depends on, before a change that might remove them.
 pub fn is_enabled_administrator(

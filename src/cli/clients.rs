@@ -5,7 +5,7 @@ use super::{
     CliError,
     args::{ClientAddArgs, ClientCommand},
     database::{as_operator, connect},
-    read_stdin_secret, utc,
+    read_stdin_secret,
 };
 use crate::administration::clients;
 use crate::config::Settings;
@@ -174,8 +174,8 @@ fn show(db: &Db, client_id: &str) -> Result<(), CliError> {
                 .clone()
                 .unwrap_or_else(|| "-".into()),
         ),
-        ("created", utc::format(row.created_at)),
-        ("updated", utc::format(row.updated_at)),
+        ("created", crate::utc::rfc3339(row.created_at)),
+        ("updated", crate::utc::rfc3339(row.updated_at)),
     ];
     for (label, value) in fields {
         println!("{label}: {value}");

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use super::{CliError, args::KeysCommand};
+use crate::administration::{self, Actor};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::{SigningAlgorithm, describe_keys};
@@ -19,19 +20,19 @@ pub fn run(
         KeysCommand::List => {
             let rows = state.db.run_blocking(db::signing_keys::list)?;
             println!(
-                "{:<45} {:<6} {:<8} {:>12} {:>12} {:>12}",
+                "{:<45} {:<6} {:<8} {:<20} {:<20} {:<20}",
                 "KID", "ALG", "STATE", "CREATED", "SIGNS_FROM", "RETIRED"
             );
             for key in describe_keys(&rows, now, policy) {
                 println!(
-                    "{:<45} {:<6} {:<8} {:>12} {:>12} {:>12}",
+                    "{:<45} {:<6} {:<8} {:<20} {:<20} {:<20}",
                     key.kid,
                     key.alg,
                     key.state,
-                    key.created_at,
-                    key.activates_at,
+                    crate::utc::rfc3339(key.created_at),
+                    crate::utc::rfc3339(key.activates_at),
                     key.retired_at
-                        .map(|t| t.to_string())
+                        .map(crate::utc::rfc3339)
                         .unwrap_or_else(|| "-".into())
                 );
             }
@@ -46,22 +47,38 @@ pub fn run(
             };
             for alg in algs {
                 let keys = state.keys.clone();
-                let kid = state
-                    .db
-                    .transaction_blocking(|conn| Ok(keys.rotate(conn, alg, now, immediately)))??;
+                let kid = state.db.transaction_blocking(|conn| {
+                    Ok(administration::keys::rotate(
+                        conn,
+                        &Actor::Operator,
+                        &keys,
+                        alg,
+                        immediately,
+                        now,
+                    ))
+                })??;
                 let when = if immediately {
                     "now".to_owned()
                 } else {
-                    format!("at {}", now + policy.publish_ahead_secs)
+                    format!(
+                        "at {}",
+                        crate::utc::rfc3339(now + policy.publish_ahead_secs)
+                    )
                 };
                 println!("{alg}: new key {kid} (published now, signs {when})");
             }
         }
         KeysCommand::Retire { kid } => {
             let keys = state.keys.clone();
-            state
-                .db
-                .transaction_blocking(|conn| Ok(keys.retire(conn, &kid, now)))??;
+            state.db.transaction_blocking(|conn| {
+                Ok(administration::keys::retire(
+                    conn,
+                    &Actor::Operator,
+                    &keys,
+                    &kid,
+                    now,
+                ))
+            })??;
             println!(
                 "retired {kid}: it no longer signs and stays published until its tokens expire"
             );

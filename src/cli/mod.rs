@@ -7,7 +7,6 @@ mod directory;
 mod keys;
 mod serve;
 mod users;
-mod utc;
 
 use std::{io::Read, process::ExitCode, sync::Arc};
 

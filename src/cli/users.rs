@@ -5,7 +5,7 @@ use super::{
     CliError,
     args::{UserAddArgs, UserCommand, UserUpdateArgs},
     database::{as_operator, connect},
-    read_stdin_secret, utc,
+    read_stdin_secret,
 };
 use crate::accounts::users as accounts;
 use crate::administration::users::{self, ProfileChange};
@@ -154,8 +154,8 @@ fn show(db: &Db, username: &str) -> Result<(), CliError> {
             }
             .into(),
         ),
-        ("created", utc::format(user.created_at)),
-        ("updated", utc::format(user.updated_at)),
+        ("created", crate::utc::rfc3339(user.created_at)),
+        ("updated", crate::utc::rfc3339(user.updated_at)),
     ];
     for (label, value) in fields {
         println!("{label}: {value}");
@@ -193,9 +193,9 @@ fn sessions(settings: &Settings, db: &Db, now: i64, username: &str) -> Result<()
         println!(
             "{:<44} {:<20} {:<20} {}",
             session.sid,
-            utc::format(session.auth_time),
-            utc::format(session.last_seen_at),
-            utc::format(session.expires_at)
+            crate::utc::rfc3339(session.auth_time),
+            crate::utc::rfc3339(session.last_seen_at),
+            crate::utc::rfc3339(session.expires_at)
         );
     }
     Ok(())

@@ -1,8 +1,9 @@
 //! `gatehouse keys …`: listing, rotation (published before it signs),
 //! immediate rotation and retirement, and what servers then publish.
 
-use gatehouse::{clock::Clock, crypto::SigningAlgorithm};
+use gatehouse::{administration::OPERATOR, clock::Clock, crypto::SigningAlgorithm};
 
+use crate::cli_users::audit_events;
 use crate::helpers::{TestApp, run_cli};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,8 +148,25 @@ async fn rotate_now_and_retire() {
     assert_eq!(active_rs256.len(), 1, "{keys:?}");
     assert_ne!(active_rs256[0].kid, rs256);
 
+    // Each rotation and the retirement are on record as the operator's.
+    let mut audited: Vec<String> = audit_events(&app, "admin.key.rotated")
+        .into_iter()
+        .map(|event| {
+            assert_eq!(event.actor.as_deref(), Some(OPERATOR), "{event:?}");
+            event.subject.unwrap()
+        })
+        .collect();
+    audited.sort();
+    let mut made: Vec<String> = rotated.iter().map(|(_, kid)| kid.clone()).collect();
+    made.sort();
+    assert_eq!(audited, made);
+    let retired = audit_events(&app, "admin.key.retired");
+    assert_eq!(retired.len(), 1, "{retired:?}");
+    assert_eq!(retired[0].subject.as_deref(), Some(rs256.as_str()));
+
     let unknown = app.cli(&["keys", "retire", "no-such-kid"], None);
     assert!(unknown.fails_with(1).contains("no-such-kid"), "{unknown}");
+    assert_eq!(audit_events(&app, "admin.key.retired").len(), 1);
     assert_eq!(app.cli(&["keys", "rotate", "--alg", "HS256"], None).code, 2);
 }
 

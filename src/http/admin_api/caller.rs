@@ -4,7 +4,6 @@
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
-use serde_json::Value;
 
 use super::error::ApiError;
 use crate::accounts::{
@@ -12,7 +11,6 @@ use crate::accounts::{
     admin_access::{self, Administrator},
 };
 use crate::administration::Actor;
-use crate::audit;
 use crate::db::DbConnection;
 use crate::startup::AppState;
 
@@ -52,26 +50,6 @@ impl Admin {
             .db
             .transaction_with_refusal(move |conn| operation(conn, &actor, now))
             .await??)
-    }
-
-    /// Records an administrative change that has no `crate::administration`
-    /// operation (key rotation): who, what, to whom.
-    pub async fn audit(
-        &self,
-        kind: &'static str,
-        subject: &str,
-        details: Value,
-    ) -> Result<(), ApiError> {
-        audit::record_admin_change(
-            &self.state,
-            kind,
-            self.who.sub.clone(),
-            subject.to_owned(),
-            self.client_ip.clone(),
-            details,
-        )
-        .await?;
-        Ok(())
     }
 }
 

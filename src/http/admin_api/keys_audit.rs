@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
@@ -10,6 +9,7 @@ use super::{
     deferred::Deferred,
     error::{ApiError, ErrorBody},
 };
+use crate::administration;
 use crate::crypto::{SigningAlgorithm, describe_keys};
 use crate::db;
 use crate::startup::key_policy;
@@ -102,23 +102,18 @@ pub async fn rotate(
     };
     let now = admin.state.clock.now();
     for alg in algs {
-        let store = admin.state.keys.clone();
-        let kid = admin
+        let (store, actor) = (admin.state.keys.clone(), admin.actor());
+        admin
             .state
             .db
-            .transaction_with_refusal(move |conn| store.rotate(conn, alg, now, immediately))
+            .transaction_with_refusal(move |conn| {
+                administration::keys::rotate(conn, &actor, &store, alg, immediately, now)
+            })
             .await?
             .map_err(|e| {
                 tracing::error!(error = %e, "key rotation failed");
                 ApiError::Internal
             })?;
-        admin
-            .audit(
-                "admin.key.rotated",
-                &kid,
-                json!({ "alg": alg.as_str(), "immediately": immediately }),
-            )
-            .await?;
     }
     Ok(HttpResponse::Ok().json(keys(&admin).await?))
 }

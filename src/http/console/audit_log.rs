@@ -12,7 +12,6 @@ use serde::Deserialize;
 use super::{
     navigation::{self, ConsolePage},
     session::{Console, ConsoleError},
-    utc_time,
 };
 use crate::administration::OPERATOR;
 use crate::db::{
@@ -111,7 +110,7 @@ pub async fn audit(
     let events = rows
         .into_iter()
         .map(|row| AuditLine {
-            when: utc_time::format(row.occurred_at),
+            when: crate::utc::readable(row.occurred_at),
             actor: match row.actor.as_deref() {
                 Some(OPERATOR) => "command line".to_owned(),
                 other => shown(other, &usernames),

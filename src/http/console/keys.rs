@@ -1,9 +1,9 @@
 //! `/admin/keys`: the signing keys, and rotating them.
 
+use crate::administration;
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{
     Notice,
@@ -69,23 +69,18 @@ pub async fn rotate(
     let immediately = form.now.is_some();
     let now = console.state.clock.now();
     for alg in SigningAlgorithm::ALL {
-        let store = console.state.keys.clone();
-        let kid = console
+        let (store, actor) = (console.state.keys.clone(), console.actor());
+        console
             .state
             .db
-            .transaction_with_refusal(move |conn| store.rotate(conn, alg, now, immediately))
+            .transaction_with_refusal(move |conn| {
+                administration::keys::rotate(conn, &actor, &store, alg, immediately, now)
+            })
             .await?
             .map_err(|error| {
                 tracing::error!(%error, "key rotation failed");
                 ConsoleError::Internal
             })?;
-        console
-            .audit(
-                "admin.key.rotated",
-                &kid,
-                json!({ "alg": alg.as_str(), "immediately": immediately }),
-            )
-            .await?;
     }
     Ok(see_other("/admin/keys?notice=rotated"))
 }

@@ -11,7 +11,6 @@ mod navigation;
 mod refusal;
 mod session;
 mod users;
-mod utc_time;
 
 use actix_web::{HttpResponse, web};
 

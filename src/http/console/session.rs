@@ -15,7 +15,6 @@ use crate::accounts::{
     sessions,
 };
 use crate::administration::Actor;
-use crate::audit;
 use crate::db::DbConnection;
 use crate::http::{csrf, error::error_page, oauth::responses::see_other, session_cookie};
 use crate::routes;
@@ -161,26 +160,6 @@ impl Console {
             .db
             .transaction_with_refusal(move |conn| operation(conn, &actor, now))
             .await?)
-    }
-
-    /// Records a change that has no `crate::administration` operation (key
-    /// rotation).
-    pub async fn audit(
-        &self,
-        kind: &'static str,
-        subject: &str,
-        details: serde_json::Value,
-    ) -> Result<(), ConsoleError> {
-        audit::record_admin_change(
-            &self.state,
-            kind,
-            self.who.sub.clone(),
-            subject.to_owned(),
-            self.client_ip.clone(),
-            details,
-        )
-        .await?;
-        Ok(())
     }
 }
 

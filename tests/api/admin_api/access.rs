@@ -681,15 +681,16 @@ async fn a_disabled_or_deleted_subject_is_unauthenticated() {
         .await
         .expect_error(401, "unauthenticated");
 
-    // A caller can disable itself; that is its last call.
+    // A service account cannot switch itself off: another administrator must.
     admin
         .post_empty(&format!("/clients/{OPS}/disable"))
         .await
-        .expect(200);
+        .expect_error(403, "forbidden");
     admin
-        .get("/clients")
+        .delete(&format!("/clients/{OPS}"))
         .await
-        .expect_error(401, "unauthenticated");
+        .expect_error(403, "forbidden");
+    admin.get("/clients").await.expect(200);
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use gatehouse::{
     accounts::{AccountError, roles, users as accounts},
-    administration::{Actor, OPERATOR},
+    administration::{self, Actor, OPERATOR},
     db::{self, DbConnection, audit::AuditRow},
     secret::Secret,
 };
@@ -80,9 +80,9 @@ pub fn add_admin_role(app: &TestApp, role: &str, permissions: &[&str]) {
     let now = now(app);
     app.db(move |conn| {
         Ok(roles::create(conn, &role, "", now).and_then(|_| {
-            permissions
-                .iter()
-                .try_for_each(|p| roles::allow(conn, &role, ADMIN_API, p))
+            permissions.iter().try_for_each(|p| {
+                administration::directory::allow(conn, &Actor::Operator, &role, ADMIN_API, p, now)
+            })
         }))
     })
     .unwrap_or_else(|e| panic!("role: {e}"));

@@ -1,22 +1,32 @@
-//! Unix seconds as a readable UTC time, `2026-11-29 18:04:05 UTC`.
-//!
-//! Neither `time` nor `chrono` is a direct dependency; the conversion is
-//! Howard Hinnant's `civil_from_days`, exact for every `i64` of seconds.
+//! Unix seconds as UTC dates and times, for people and for scripts, without
+//! a date-time dependency. The conversion is Howard Hinnant's
+//! `civil_from_days`, exact for every `i64` of seconds.
 
-/// `unix` seconds as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian).
-pub fn format(unix: i64) -> String {
+/// `2026-11-29T18:04:05Z` (RFC 3339), for the command line and scripts.
+pub fn rfc3339(unix: i64) -> String {
+    let (date, (hour, minute, second)) = split(unix);
+    format!("{date}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+/// `2026-11-29 18:04:05 UTC`, for pages (whose templates pass references).
+pub fn readable(unix: impl std::borrow::Borrow<i64>) -> String {
+    let (date, (hour, minute, second)) = split(*unix.borrow());
+    format!("{date} {hour:02}:{minute:02}:{second:02} UTC")
+}
+
+/// `YYYY-MM-DD` and the time of day.
+fn split(unix: i64) -> (String, (i64, i64, i64)) {
     let days = unix.div_euclid(86_400);
     let seconds = unix.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
+    (
+        format!("{year:04}-{month:02}-{day:02}"),
+        (seconds / 3600, seconds % 3600 / 60, seconds % 60),
     )
 }
 
-/// Year, month and day of the day `days` after 1970-01-01.
+/// Year, month and day of the day `days` after 1970-01-01 (proleptic
+/// Gregorian).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     // Count from 0000-03-01 so that the leap day ends each 4-year cycle.
     let z = days + 719_468;
@@ -38,7 +48,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 #[cfg(test)]
 mod tests {
-    use super::format;
+    use super::{readable, rfc3339};
 
     #[test]
     fn known_instants() {
@@ -48,17 +58,19 @@ mod tests {
             (951_782_400, "2000-02-29 00:00:00 UTC"),
             (1_709_251_199, "2024-02-29 23:59:59 UTC"),
             (1_795_975_445, "2026-11-29 18:04:05 UTC"),
+            (4_107_542_399, "2100-02-28 23:59:59 UTC"),
             (4_107_542_400, "2100-03-01 00:00:00 UTC"),
             (-62_135_596_800, "0001-01-01 00:00:00 UTC"),
         ];
         for (unix, expected) in cases {
-            assert_eq!(format(unix), expected, "{unix}");
+            assert_eq!(readable(unix), expected, "{unix}");
         }
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 
     #[test]
     fn extremes_do_not_panic() {
-        assert!(format(i64::MAX).ends_with(" UTC"));
-        assert!(format(i64::MIN).ends_with(" UTC"));
+        assert!(readable(i64::MAX).ends_with(" UTC"));
+        assert!(rfc3339(i64::MIN).ends_with('Z'));
     }
 }
