@@ -17,9 +17,10 @@ pub mod users;
 
 use serde_json::Value;
 
-use crate::accounts::admin_access::Administrator;
+use crate::accounts::{AccountError, admin_access::Administrator};
 use crate::audit::{self, Event};
 use crate::db::{DbConnection, DbError};
+use crate::startup::AppState;
 
 /// Who makes a change.
 #[derive(Debug, Clone)]
@@ -34,6 +35,25 @@ pub enum Actor {
     /// The operator at the command line, who already holds the database and
     /// the master key; the privilege rules would protect nothing from them.
     Operator,
+}
+
+/// Runs one operation as `actor`, at the state's current time, in one
+/// transaction: a refusal by any rule rolls back the change and its audit
+/// event together, and comes back as the inner `Err`.
+pub async fn perform<T, F>(
+    state: &AppState,
+    actor: Actor,
+    operation: F,
+) -> Result<Result<T, AccountError>, DbError>
+where
+    F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
+    T: Send + 'static,
+{
+    let now = state.clock.now();
+    state
+        .db
+        .transaction_with_refusal(move |conn| operation(conn, &actor, now))
+        .await
 }
 
 /// The audit `actor` for command-line changes.

@@ -10,7 +10,7 @@ use crate::accounts::{
     AccountError,
     admin_access::{self, Administrator},
 };
-use crate::administration::Actor;
+use crate::administration::{self, Actor};
 use crate::db::DbConnection;
 use crate::startup::AppState;
 
@@ -43,13 +43,7 @@ impl Admin {
         F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
         T: Send + 'static,
     {
-        let actor = self.actor();
-        let now = self.state.clock.now();
-        Ok(self
-            .state
-            .db
-            .transaction_with_refusal(move |conn| operation(conn, &actor, now))
-            .await??)
+        Ok(administration::perform(&self.state, self.actor(), operation).await??)
     }
 }
 

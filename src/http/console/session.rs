@@ -14,7 +14,7 @@ use crate::accounts::{
     admin_access::{self, Administrator},
     sessions,
 };
-use crate::administration::Actor;
+use crate::administration::{self, Actor};
 use crate::db::DbConnection;
 use crate::http::{csrf, error::error_page, oauth::responses::see_other, session_cookie};
 use crate::routes;
@@ -153,13 +153,7 @@ impl Console {
         F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
         T: Send + 'static,
     {
-        let actor = self.actor();
-        let now = self.state.clock.now();
-        Ok(self
-            .state
-            .db
-            .transaction_with_refusal(move |conn| operation(conn, &actor, now))
-            .await?)
+        Ok(administration::perform(&self.state, self.actor(), operation).await?)
     }
 }
 
