@@ -156,8 +156,13 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn: &mut DbConnection| conn.transaction(work))
-            .await
+        self.run(move |conn: &mut DbConnection| {
+            conn.transaction(|conn| {
+                lock_for_writing(conn)?;
+                work(conn)
+            })
+        })
+        .await
     }
 
     /// Runs `work` in a transaction that rolls back if `work` says no
@@ -193,11 +198,16 @@ impl Db {
         let mut conn = self.pool.get()?;
         let conn: &mut DbConnection = &mut conn;
         let mut refusal = None;
-        let outcome = conn.transaction(|conn| match work(conn)? {
-            Ok(value) => Ok(value),
-            Err(error) => {
-                refusal = Some(error);
-                Err(DbError::from(diesel::result::Error::RollbackTransaction))
+        let outcome = conn.transaction(|conn| {
+            match {
+                lock_for_writing(conn)?;
+                work(conn)?
+            } {
+                Ok(value) => Ok(value),
+                Err(error) => {
+                    refusal = Some(error);
+                    Err(DbError::from(diesel::result::Error::RollbackTransaction))
+                }
             }
         });
         match refusal {
@@ -205,4 +215,20 @@ impl Db {
             None => outcome.map(Ok),
         }
     }
+}
+
+/// On SQLite, takes the write lock as a transaction's first step — what
+/// `BEGIN IMMEDIATE` does, which diesel's `MultiConnection` cannot issue.
+/// A deferred transaction that reads and then writes cannot upgrade its
+/// read snapshot once another connection has written in between
+/// (SQLITE_BUSY_SNAPSHOT, which the busy timeout does not wait out); asking
+/// for the lock first makes it queue behind the other writer instead. An
+/// UPDATE that matches nothing still takes the lock. PostgreSQL needs none
+/// of this.
+fn lock_for_writing(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Sqlite(_) = conn {
+        diesel::sql_query("UPDATE __diesel_schema_migrations SET version = version WHERE 0")
+            .execute(conn)?;
+    }
+    Ok(())
 }

@@ -560,3 +560,46 @@ fn postgres_down_migrations_undo_everything() {
     );
     conn.run_pending_migrations(migrations).unwrap();
 }
+
+/// Transactions that read before they write must not fail when another
+/// connection writes in between: on SQLite a deferred transaction cannot
+/// upgrade a stale read snapshot to a write (SQLITE_BUSY_SNAPSHOT, which
+/// the busy timeout does not wait out), so write transactions take the
+/// write lock first and queue instead.
+#[tokio::test]
+async fn concurrent_read_then_write_transactions_all_commit() {
+    let app = TestApp::spawn().await;
+    let mut tasks = Vec::new();
+    for n in 0..24 {
+        let db = app.state.db.clone();
+        tasks.push(tokio::spawn(async move {
+            db.transaction_with_refusal(move |conn| {
+                let before = gatehouse::db::audit::recent(conn, None, 1000)?.len();
+                // Give another transaction time to write in between.
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                gatehouse::audit::record(
+                    conn,
+                    gatehouse::audit::Event {
+                        kind: "test.concurrent",
+                        subject: Some(&n.to_string()),
+                        ..Default::default()
+                    },
+                    0,
+                )?;
+                Ok::<usize, DbError>(before)
+            })
+            .await
+        }));
+    }
+    for task in tasks {
+        let outcome = task.await.unwrap();
+        assert!(
+            matches!(outcome, Ok(Ok(_))),
+            "a transaction failed: {outcome:?}"
+        );
+    }
+    let recorded = app
+        .db(|conn| gatehouse::db::audit::recent(conn, Some("test.concurrent"), 100))
+        .len();
+    assert_eq!(recorded, 24);
+}
