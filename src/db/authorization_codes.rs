@@ -34,13 +34,26 @@ pub fn insert(conn: &mut DbConnection, row: &AuthorizationCodeRow) -> Result<(),
 
 /// Marks the code used with one conditional update: of any number of
 /// concurrent redemptions, exactly one sees `true`.
-pub fn mark_used(conn: &mut DbConnection, code_hash: &str, now: i64) -> Result<bool, DbError> {
+/// Redeems the code if nobody did yet, recording the id of the access
+/// token it will buy in the same statement: exactly one caller gets `true`,
+/// and from then on a replay can find what to revoke.
+pub fn redeem(
+    conn: &mut DbConnection,
+    code_hash: &str,
+    now: i64,
+    access_token_jti: &str,
+    access_token_expires_at: i64,
+) -> Result<bool, DbError> {
     let updated = diesel::update(
         authorization_codes::table
             .find(code_hash)
             .filter(authorization_codes::used_at.is_null()),
     )
-    .set(authorization_codes::used_at.eq(now))
+    .set((
+        authorization_codes::used_at.eq(now),
+        authorization_codes::access_token_jti.eq(access_token_jti),
+        authorization_codes::access_token_expires_at.eq(access_token_expires_at),
+    ))
     .execute(conn)?;
     Ok(updated == 1)
 }

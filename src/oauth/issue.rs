@@ -43,8 +43,38 @@ fn sign_error(_: impl std::fmt::Display) -> OAuthError {
     OAuthError::server_error()
 }
 
+/// An access token's id and expiry, chosen before the token is made so that
+/// they can be recorded first (an authorization code records them in the
+/// same statement that redeems it, so a replay can always revoke them).
+#[derive(Debug, Clone)]
+pub struct AccessTokenId {
+    pub jti: String,
+    pub expires_at: i64,
+}
+
+impl AccessTokenId {
+    pub fn new(state: &AppState, now: i64) -> Self {
+        AccessTokenId {
+            jti: random::new_token().into_inner(),
+            expires_at: now + state.settings.tokens.access_token_ttl_secs,
+        }
+    }
+}
+
 pub fn access_token(
     state: &AppState,
+    client_id: &str,
+    scopes: &Scopes,
+    grantee: &Grantee,
+    now: i64,
+) -> Result<IssuedAccessToken, OAuthError> {
+    let id = AccessTokenId::new(state, now);
+    access_token_with_id(state, id, client_id, scopes, grantee, now)
+}
+
+pub fn access_token_with_id(
+    state: &AppState,
+    id: AccessTokenId,
     client_id: &str,
     scopes: &Scopes,
     grantee: &Grantee,
@@ -66,8 +96,8 @@ pub fn access_token(
         scope: scopes.to_string_list(),
         iat: now,
         nbf: now,
-        exp: now + state.settings.tokens.access_token_ttl_secs,
-        jti: random::new_token().into_inner(),
+        exp: id.expires_at,
+        jti: id.jti,
         auth_time: grantee.auth_time,
         sid: grantee.sid.clone(),
         roles: grantee.roles.clone(),

@@ -32,6 +32,10 @@ pub async fn exchange(
     let code_hash = random::token_hash(code);
     let client_id = client.client_id.clone();
     let now = state.clock.now();
+    // The access token's id is fixed now and recorded with the redemption,
+    // so that a replay at any later moment finds what to revoke.
+    let token_id = issue::AccessTokenId::new(state, now);
+    let reserved = token_id.clone();
     let redemption = state
         .db
         .run(move |conn| {
@@ -46,8 +50,16 @@ pub async fn exchange(
                 )));
             }
             // One conditional update: of concurrent redemptions, one wins.
-            if !db::authorization_codes::mark_used(conn, &code_hash, now)? {
-                // A replayed code may be stolen: refuse what it bought.
+            if !db::authorization_codes::redeem(
+                conn,
+                &code_hash,
+                now,
+                &reserved.jti,
+                reserved.expires_at,
+            )? {
+                // A replayed code may be stolen: refuse what it bought. Read
+                // the row again: the winner may have redeemed it since.
+                let row = db::authorization_codes::find(conn, &code_hash)?.unwrap_or(row);
                 if let (Some(jti), Some(expires_at)) =
                     (&row.access_token_jti, row.access_token_expires_at)
                 {
@@ -117,7 +129,8 @@ pub async fn exchange(
         sid: Some(row.sid.clone()),
     };
     let scopes = issue::grantable_scopes(&Scopes::from_stored(&row.scope), &grantee);
-    let access = issue::access_token(state, &client.client_id, &scopes, &grantee, now)?;
+    let access =
+        issue::access_token_with_id(state, token_id, &client.client_id, &scopes, &grantee, now)?;
     let id_token = if scopes.contains("openid") {
         Some(issue::id_token(
             state,
@@ -148,7 +161,9 @@ pub async fn exchange(
     let state_for_family = state.clone();
     let refresh_token = state
         .db
-        .run(move |conn| {
+        .transaction_with_refusal(move |conn| {
+            // An UPDATE of the code's row first: on PostgreSQL its row lock
+            // orders this step against a replay's redemption attempt.
             db::authorization_codes::record_access_token(conn, &code_hash, &jti, expires_at)?;
             let refresh_token = if offline {
                 Some(refresh::start_family(
@@ -170,6 +185,13 @@ pub async fn exchange(
             } else {
                 None
             };
+            // Replayed while its tokens were being made: the replay revoked
+            // the access token; refuse, and start no refresh token family.
+            if db::revoked_tokens::is_revoked(conn, &jti)? {
+                return Err(GrantError::from(OAuthError::invalid_grant(
+                    "the authorization code was already used",
+                )));
+            }
             audit::record(
                 conn,
                 Event {
@@ -185,7 +207,7 @@ pub async fn exchange(
             )?;
             Ok(refresh_token)
         })
-        .await?;
+        .await??;
     Ok(TokenResponse {
         access_token: access.token,
         token_type: "Bearer",
