@@ -115,7 +115,7 @@ pub async fn audit(
                 Some(OPERATOR) => "command line".to_owned(),
                 other => shown(other, &usernames),
             },
-            subject: shown(row.subject.as_deref(), &usernames),
+            subject: subject_shown(&row, &usernames),
             client_ip: row.client_ip.unwrap_or_default(),
             kind: row.kind,
             details: row.details,
@@ -208,6 +208,20 @@ fn shown(value: Option<&str>, usernames: &HashMap<String, String>) -> String {
     value
         .map(|v| usernames.get(v).map_or(v, String::as_str).to_owned())
         .unwrap_or_default()
+}
+
+/// A subject as a username; a user deleted since is named by the username
+/// the event recorded.
+fn subject_shown(row: &AuditRow, usernames: &HashMap<String, String>) -> String {
+    let subject = row.subject.as_deref().unwrap_or_default();
+    if let Some(name) = usernames.get(subject) {
+        return name.clone();
+    }
+    serde_json::from_str::<serde_json::Value>(&row.details)
+        .ok()
+        .and_then(|details| details["username"].as_str().map(str::to_owned))
+        .filter(|_| uuid::Uuid::parse_str(subject).is_ok())
+        .map_or_else(|| subject.to_owned(), |name| format!("{name} (deleted)"))
 }
 
 /// The link to a page of the same search.

@@ -185,6 +185,18 @@ async fn times_are_utc_and_people_are_named() {
     );
     // No user id is left on the page.
     assert!(!page.html.contains(&gina), "{page:?}");
+
+    // Once gina is deleted, her events name her by the username they kept.
+    operate(&app, |conn, actor, now| {
+        gatehouse::administration::users::delete(conn, actor, "gina", now)
+    });
+    let page = admin.get("/admin/audit").await;
+    let listed = rows(&page);
+    let created = listed
+        .iter()
+        .find(|row| row.kind == "admin.user.created")
+        .unwrap();
+    assert_eq!(created.subject, "gina (deleted)", "{listed:#?}");
 }
 
 #[tokio::test]
