@@ -165,6 +165,19 @@ pub fn create_api(
     Ok(api)
 }
 
+/// Taking a permission away from every role that grants it changes those
+/// roles: the actor must be one who may hand each of them out.
+fn may_change_every_role_granting(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    permission_ids: &[String],
+) -> Result<(), AccountError> {
+    for role in db::roles::granting(conn, permission_ids)? {
+        privilege::may_hand_out(conn, actor, &role)?;
+    }
+    Ok(())
+}
+
 /// Deletes an API with its permissions and their grants.
 pub fn remove_api(
     conn: &mut DbConnection,
@@ -172,6 +185,12 @@ pub fn remove_api(
     identifier: &str,
     now: i64,
 ) -> Result<(), AccountError> {
+    let api = apis::find(conn, identifier)?;
+    let permission_ids: Vec<String> = db::apis::permissions_of(conn, &api.id)?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    may_change_every_role_granting(conn, actor, &permission_ids)?;
     apis::remove(conn, identifier)?;
     actor.record(
         conn,
@@ -213,6 +232,7 @@ pub fn remove_permission(
     let api = apis::find(conn, api_identifier)?;
     built_in_api_is_fixed(&api)?;
     let permission = permission_of(conn, &api, name)?;
+    may_change_every_role_granting(conn, actor, std::slice::from_ref(&permission.id))?;
     db::apis::delete_permission(conn, &permission.id)?;
     actor.record(
         conn,

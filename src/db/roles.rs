@@ -230,3 +230,17 @@ pub fn revoke_from_client(
     )
     .execute(conn)?)
 }
+
+/// The roles that grant any of `permission_ids`.
+pub fn granting(
+    conn: &mut DbConnection,
+    permission_ids: &[String],
+) -> Result<Vec<RoleRow>, DbError> {
+    Ok(role_permissions::table
+        .inner_join(roles::table)
+        .filter(role_permissions::permission_id.eq_any(permission_ids))
+        .select(RoleRow::as_select())
+        .distinct()
+        .order(roles::name.asc())
+        .load(conn)?)
+}

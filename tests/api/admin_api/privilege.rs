@@ -206,6 +206,31 @@ async fn a_role_administrator_cannot_hand_out_admin_permissions_it_lacks() {
         .find(|r| r["name"] == "escalate")
         .unwrap();
     assert_eq!(escalate["permissions"], json!([roles_read, orders_read]));
+
+    // Removing a permission, or its API, changes every role granting it:
+    // refused while key-keeper (beyond the librarian) grants it too.
+    admin
+        .post("/roles/key-keeper/permissions", orders_read.clone())
+        .await
+        .expect(204);
+    refused(
+        &librarian
+            .delete("/apis/permissions?api=orders&permission=orders:read")
+            .await,
+    );
+    refused(&librarian.delete("/apis?identifier=orders").await);
+    admin
+        .delete("/roles/key-keeper/permissions?api=orders&permission=orders:read")
+        .await
+        .expect(204);
+    librarian
+        .delete("/apis/permissions?api=orders&permission=orders:read")
+        .await
+        .expect(204);
+    librarian
+        .delete("/apis?identifier=orders")
+        .await
+        .expect(204);
     librarian.delete("/roles/escalate").await.expect(204);
     // The operator's administrator holds everything and may delete it.
     admin.delete("/roles/key-keeper").await.expect(204);
