@@ -124,7 +124,10 @@ async fn concurrent_redemptions_of_one_code_leave_no_usable_token() {
                 other => panic!("round {round}: unexpected {other}: {body}"),
             }
         }
-        assert!(successes.len() <= 1, "round {round}: one code, one token response");
+        assert!(
+            successes.len() <= 1,
+            "round {round}: one code, one token response"
+        );
         for body in successes {
             let tokens: serde_json::Value = serde_json::from_str(&body).unwrap();
             let access_token = tokens["access_token"].as_str().unwrap();
