@@ -199,10 +199,8 @@ impl Db {
         let conn: &mut DbConnection = &mut conn;
         let mut refusal = None;
         let outcome = conn.transaction(|conn| {
-            match {
-                lock_for_writing(conn)?;
-                work(conn)?
-            } {
+            lock_for_writing(conn)?;
+            match work(conn)? {
                 Ok(value) => Ok(value),
                 Err(error) => {
                     refusal = Some(error);
