@@ -4,8 +4,10 @@
 # take hours), starts the release server on it, and times the admin users
 # page, prefix searches and a deep page, through the console (session cookie)
 # and the admin API (bearer token). Prints, per request kind, the rows it
-# returned, p50/p95/max and whether p95 is under 100 ms; then the database
-# plans of the search query.
+# returned, p50/p95/max and whether p95 is under 100 ms; then follows `next`
+# through whole searches whose matches span both runs of a search (username
+# matches by username, then email-only matches by email) and checks every
+# page against the expected list; then the database plans of both runs.
 #
 #   bench/million_users.sh                       # SQLite
 #   bench/million_users.sh --postgres postgres://postgres@127.0.0.1:5432/postgres
@@ -16,7 +18,9 @@
 #
 # Every kind is first fetched once untimed: a status other than 200 or a row
 # count other than expected marks the line with `!` and makes the script
-# exit 1, so a broken sign-in cannot pass for a fast page.
+# exit 1, so a broken sign-in cannot pass for a fast page. A walk that
+# returns another list than expected (order, duplicates, a page short of
+# its limit before the end) does the same.
 set -euo pipefail
 
 # A relative GATEHOUSE_BIN is meant from where the script was started.
@@ -79,7 +83,7 @@ SECRET=$(awk '/client_secret:/ {print $2}' "$WORK/client.txt")
 HASH=$(sql "SELECT password_hash FROM users WHERE username = 'root'")
 [[ "$HASH" == '$argon2id$'* ]] || { echo "unexpected password hash: $HASH" >&2; exit 1; }
 
-echo "== generating $USERS users (user0000001 …, email user1@example.com …)"
+echo "== generating $USERS users (user0000001 …, email user1@example.com …) and 130 around a seam"
 started=$(date +%s.%N)
 SQL_PG="INSERT INTO users (id, username, email, email_verified, name, password_hash, disabled, created_at, updated_at)
 SELECT md5(n::text)::uuid::text, 'user' || lpad(n::text, 7, '0'), 'user' || n || '@example.com', false,
@@ -88,12 +92,32 @@ SQL_SQLITE="WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq W
 INSERT INTO users (id, username, email, email_verified, name, password_hash, disabled, created_at, updated_at)
 SELECT lower(hex(randomblob(16))), 'user' || substr('0000000' || n, -7), 'user' || n || '@example.com', 0,
        'User ' || n, '$HASH', 0, 0, 0 FROM seq"
+# 130 more users around a seam between the two runs of a search for "zz",
+# sorting after every generated username (so no other probe sees them):
+# 45 username matches (their emails match too: the email run must skip
+# them), then, in email order, 10 users sharing one email (the cursor must
+# break the tie by username) and 75 more email-only matches.
+SEAM=zz
+seam_rows() { # $1: the literal for false
+  python3 - "$1" <<'PY'
+import sys, uuid
+false = sys.argv[1]
+rows = [(f"zz{i:03d}", f"zz{i:03d}@example.com") for i in range(1, 46)]
+rows += [(f"yy-shared-{i:02d}", "zz-shared@example.com") for i in range(1, 11)]
+rows += [(f"yy{i:03d}", f"zz.y{i:03d}@example.com") for i in range(1, 76)]
+values = ",\n".join(
+    f"('{uuid.uuid5(uuid.NAMESPACE_DNS, u)}', '{u}', '{e}', {false}, 'Seam {u}', 'x', {false}, 0, 0)"
+    for u, e in rows)
+print("INSERT INTO users (id, username, email, email_verified, name, password_hash, disabled,"
+      f" created_at, updated_at) VALUES\n{values};")
+PY
+}
 if [[ -n "$PG_ADMIN_URL" ]]; then
-  psql "$GATEHOUSE_DATABASE_URL" -qc "$SQL_PG" -c "ANALYZE users"
+  psql "$GATEHOUSE_DATABASE_URL" -qc "$SQL_PG" -c "$(seam_rows false)" -c "ANALYZE users"
   SIZE=$(sql "SELECT pg_size_pretty(pg_database_size(current_database())) || ' database, '
               || pg_size_pretty(pg_total_relation_size('users')) || ' users table with its indexes'")
 else
-  sqlite3 "$WORK/gatehouse.db" "PRAGMA journal_mode=WAL; $SQL_SQLITE; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+  sqlite3 "$WORK/gatehouse.db" "PRAGMA journal_mode=WAL; $SQL_SQLITE; $(seam_rows 0) ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
   SIZE="$(du -m "$WORK/gatehouse.db" | cut -f1) MiB database file"
 fi
 echo "   done in $(python3 -c "print(f'{$(date +%s.%N) - $started:.1f}')") s; $SIZE; $(load)"
@@ -123,6 +147,16 @@ NONE="nobody"                                           # neither
 # user09 at 1,000,000: the last tenth of the usernames (a planner that walks
 # the username index and filters must pass the other nine tenths first).
 LATE=${DEEP:0:$((11 - ${#USERS} + 2))}
+# q=u after the 20th username from the end: the page takes those 20 from
+# the username run, then the email run reads every email (they all start
+# with u) and keeps none (their usernames were in the username run).
+LASTU=$(printf 'user%07d' $((USERS - 20)))
+# user1 at 1,000,000: one username (user1000000), then 111,110 email-only
+# matches (user1@, user10@ …): the first page spans both runs. ECURSOR is
+# a cursor deep in its email run (user150000@).
+EN=$((USERS * 15 / 100))
+EPREFIX="user${EN:0:1}"
+ECURSOR="email:$(printf 'user%07d' "$EN"):user$EN@example.com"
 
 FAILED=""
 # label, expected rows, then curl arguments. Console pages count the user
@@ -170,38 +204,126 @@ console "console: search q=$NONE (no match)"          0  --data-urlencode "q=$NO
 console "console: search q=$LATE (last tenth)"        50 --data-urlencode "q=$LATE"
 console "console: deep page after=$DEEP"              50 --data-urlencode "after=$DEEP"
 console "console: q=u, deep page after=$DEEP"         50 --data-urlencode "q=u" --data-urlencode "after=$DEEP"
+console "console: q=u, end of usernames after=$LASTU" 20 --data-urlencode "q=u" --data-urlencode "after=$LASTU"
+console "console: search q=$EPREFIX (username, then emails)" 50 --data-urlencode "q=$EPREFIX"
+console "console: q=$EPREFIX, deep in the email run"      50 --data-urlencode "q=$EPREFIX" --data-urlencode "after=$ECURSOR"
+console "console: q=$SEAM, across the seam after=${SEAM}040" 50 --data-urlencode "q=$SEAM" --data-urlencode "after=${SEAM}040"
 api "API: GET /users?limit=50"                        50 --data-urlencode "limit=50"
 api "API: GET /users?q=$PREFIX"                       50 --data-urlencode "q=$PREFIX"
 api "API: GET /users?q=u"                             50 --data-urlencode "q=u"
 api "API: GET /users?q=$NONE"                         0  --data-urlencode "q=$NONE"
 api "API: GET /users?q=$LATE"                         50 --data-urlencode "q=$LATE"
 api "API: GET /users?after=$DEEP"                     50 --data-urlencode "after=$DEEP"
+api "API: GET /users?q=u&after=$LASTU"                20 --data-urlencode "q=u" --data-urlencode "after=$LASTU"
+api "API: GET /users?q=$EPREFIX"                      50 --data-urlencode "q=$EPREFIX"
+api "API: GET /users?q=$EPREFIX&after=email:…"        50 --data-urlencode "q=$EPREFIX" --data-urlencode "after=$ECURSOR"
+api "API: GET /users?q=$SEAM&after=${SEAM}040"          50 --data-urlencode "q=$SEAM" --data-urlencode "after=${SEAM}040"
+
+# walk LABEL api|console LIMIT PREFIX: follows `next` from the first page to
+# the last and compares the users, in order, with the list computed here
+# from the database's rows (username matches by username, then email-only
+# matches by email and username; Python's str order is the byte order of
+# both databases).
+cat >"$WORK/walk.py" <<'PY'
+import html, json, re, sys, time, urllib.parse, urllib.request
+label, mode, limit, prefix, base, auth, rows_file = sys.argv[1:8]
+limit = int(limit)
+rows = [line.rstrip("\n").split("|", 1) for line in open(rows_file, encoding="utf-8") if line.strip()]
+by_username = sorted(u for u, e in rows if u.startswith(prefix))
+by_email = sorted((e, u) for u, e in rows if e.startswith(prefix) and not u.startswith(prefix))
+expected = by_username + [u for e, u in by_email]
+headers = {}
+if mode == "api":
+    headers["Authorization"] = "Bearer " + auth
+else:  # a curl cookie jar
+    cookies = [l.split("\t") for l in open(auth) if l.startswith("#HttpOnly_") or not l.startswith("#")]
+    headers["Cookie"] = "; ".join(f"{c[5]}={c[6].strip()}" for c in cookies if len(c) == 7)
+# following: the API's `next` cursor, or the console's "Next page" link.
+got, pages, slowest, following, problem = [], 0, 0.0, None, ""
+while True:
+    if mode == "api":
+        params = {"q": prefix, "limit": limit} | ({"after": following} if following is not None else {})
+        url = f"{base}/admin/api/v1/users?{urllib.parse.urlencode(params)}"
+    else:
+        url = base + (following or f"/admin/users?{urllib.parse.urlencode({'q': prefix})}")
+    started = time.monotonic()
+    body = urllib.request.urlopen(urllib.request.Request(url, headers=headers)).read().decode()
+    slowest = max(slowest, time.monotonic() - started)
+    pages += 1
+    if mode == "api":
+        page = json.loads(body)
+        names, following = [u["username"] for u in page["users"]], page.get("next")
+    else:
+        names = [urllib.parse.unquote(html.unescape(n)) for n in re.findall(r'<td><a href="/admin/users/([^"]*)"', body)]
+        link = re.search(r'<a href="([^"]*)">Next page', body)
+        following = html.unescape(link.group(1)) if link else None
+    got += names
+    if following is not None and len(names) != limit:
+        problem = f"page {pages} has {len(names)} users and a next link"
+    if following is None or problem or pages > len(expected) + 2:
+        break
+if not problem and got != expected:
+    first = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
+    problem = (f"{len(got)} users ({len(set(got))} distinct), expected {len(expected)}; first difference at "
+               f"{first}: got {got[first:first + 3]}, expected {expected[first:first + 3]}")
+print(f"{'!' if problem else ' '} walk {label:<40} {len(got):>7} users in {pages:>5} pages, "
+      f"slowest page {slowest * 1000:7.1f} ms{'  ' + problem if problem else ''}")
+PY
+walk() {
+  local label=$1 mode=$2 limit=$3 prefix=$4 line auth rows="$WORK/rows-$4"
+  if [[ ! -f "$rows" ]]; then
+    sql "SELECT username, email FROM users WHERE substr(username, 1, ${#prefix}) = '$prefix'
+         OR substr(email, 1, ${#prefix}) = '$prefix'" >"$rows"
+  fi
+  if [[ $mode == api ]]; then auth=$TOKEN; else auth=$JAR; fi
+  line=$(python3 "$WORK/walk.py" "$label" "$mode" "$limit" "$prefix" "$ISSUER" "$auth" "$rows")
+  echo "$line"
+  [[ "$line" == '!'* ]] && FAILED=1
+  return 0
+}
+echo "== whole searches, following next; $(load)"
+walk "console: q=$SEAM (pages of 50)"          console 50  "$SEAM"
+walk "API: q=$SEAM&limit=7"                    api     7   "$SEAM"
+walk "API: q=$SEAM&limit=45 (= username run)"  api     45  "$SEAM"
+walk "API: q=$SEAM&limit=50"                   api     50  "$SEAM"
+walk "API: q=$SEAM&limit=200 (one page)"       api     200 "$SEAM"
+walk "API: q=$EPREFIX&limit=200"               api     200 "$EPREFIX"
 echo "  server RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$SERVER_PID/status); $(load) at the end"
 
-# The plans of db::users::search, with literals in place of the bound
-# values: SQLite (STAT4) and PostgreSQL's custom plans see the values too.
-# For SQLite this is the system sqlite3, not the library bundled in the
-# server; their planners may differ (3.40 and 3.53.2 chose the same plans at
-# 1,000,000 users).
-SEARCH="SELECT * FROM users
-  WHERE ((username >= '%s' AND username < '%s' || %s) OR (email >= '%s' AND email < '%s' || %s))
-  ORDER BY username LIMIT 51"
-echo "== plans of the search query"
+# The plans of the two runs of db::user_search::search, with literals in
+# place of the bound values: SQLite (STAT4) and PostgreSQL's custom plans
+# see the values too. For SQLite this is the system sqlite3, not the library
+# bundled in the server; their planners may differ.
+if [[ -n "$PG_ADMIN_URL" ]]; then TOP='chr(1114111)'; else TOP='char(1114111)'; fi
+username_run() { # prefix [username]: the cursor
+  local after=""
+  [[ -n "${2:-}" ]] && after=" AND username > '$2'"
+  echo "SELECT * FROM users WHERE username >= '$1' AND username < '$1' || $TOP$after ORDER BY username LIMIT 51"
+}
+email_run() { # prefix [email username]: the cursor
+  local after=""
+  [[ -n "${2:-}" ]] && after=" AND email >= '$2' AND (email > '$2' OR username > '$3')"
+  echo "SELECT * FROM users WHERE email >= '$1' AND email < '$1' || $TOP
+    AND NOT (username >= '$1' AND username < '$1' || $TOP)$after ORDER BY email, username LIMIT 51"
+}
+plan() { # label, query
+  echo "-- $1"
+  if [[ -n "$PG_ADMIN_URL" ]]; then
+    sql "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) $2" | sed 's/^/   /'
+  else
+    sql "EXPLAIN QUERY PLAN $2" | sed 's/^/   /'
+  fi
+}
+echo "== plans of the two runs"
 # psql drops the noncharacter from its output, so the upper bounds print
 # as the bare prefix.
 [[ -n "$PG_ADMIN_URL" ]] && echo "   (psql does not print the last character, U+10FFFF, of each upper bound)"
-for q in "$PREFIX" "$EMAIL" u "$NONE" "$LATE"; do
-  if [[ -n "$PG_ADMIN_URL" ]]; then
-    # shellcheck disable=SC2059
-    query=$(printf "$SEARCH" "$q" "$q" 'chr(1114111)' "$q" "$q" 'chr(1114111)')
-    echo "-- q=$q"
-    sql "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) $query" | sed 's/^/   /'
-  else
-    # shellcheck disable=SC2059
-    query=$(printf "$SEARCH" "$q" "$q" 'char(1114111)' "$q" "$q" 'char(1114111)')
-    echo "-- q=$q"
-    sql "EXPLAIN QUERY PLAN $query" | sed 's/^/   /'
-  fi
+for q in "$PREFIX" "$EMAIL" u "$NONE" "$LATE" "$EPREFIX"; do
+  plan "username run, q=$q" "$(username_run "$q")"
+  plan "email run, q=$q" "$(email_run "$q")"
 done
+plan "username run, q=u after $DEEP" "$(username_run u "$DEEP")"
+ecursor=${ECURSOR#email:}
+plan "email run, q=$EPREFIX after $ECURSOR" "$(email_run "$EPREFIX" "${ecursor#*:}" "${ecursor%%:*}")"
 
 if [[ -n "$FAILED" ]]; then echo "a request kind failed (marked !)" >&2; exit 1; fi
