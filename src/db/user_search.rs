@@ -81,57 +81,36 @@ pub fn search(
     after: &UserCursor,
     limit: i64,
 ) -> Result<UserPage, DbError> {
+    search_with_threshold(conn, prefix, after, limit, FEW)
+}
+
+/// `search`, with another line between "few" and "many" users (see
+/// `email_run`), so that tests can show both ways give the same pages
+/// without ten thousand users.
+pub fn search_with_threshold(
+    conn: &mut DbConnection,
+    prefix: Option<&str>,
+    after: &UserCursor,
+    limit: i64,
+    few: i64,
+) -> Result<UserPage, DbError> {
     let prefix = prefix.filter(|p| !p.is_empty());
     let limit = usize::try_from(limit.max(1)).unwrap_or(1);
     // One row more than a page tells whether another page follows.
     let wanted = limit + 1;
 
-    let mut found = Vec::new();
-    if !matches!(after, UserCursor::Email { .. }) {
-        let mut query = users::table
-            .select(UserRow::as_select())
-            .order(users::username.asc())
-            .limit(wanted as i64)
-            .into_boxed();
-        if let Some(prefix) = prefix {
-            query = query.filter(
-                users::username
-                    .ge(prefix.to_owned())
-                    .and(users::username.lt(upper_bound(prefix))),
-            );
-        }
-        if let UserCursor::Username(username) = after {
-            query = query.filter(users::username.gt(username.clone()));
-        }
-        found = query.load(conn)?;
-    }
+    let mut found = match after {
+        UserCursor::Email { .. } => Vec::new(),
+        UserCursor::Username(username) => username_run(conn, prefix, Some(username), wanted)?,
+        UserCursor::Start => username_run(conn, prefix, None, wanted)?,
+    };
     let from_username_run = found.len();
-
     if let Some(prefix) = prefix.filter(|_| found.len() < wanted) {
-        let upper = upper_bound(prefix);
-        let mut query = users::table
-            .select(UserRow::as_select())
-            .filter(
-                users::email
-                    .ge(prefix.to_owned())
-                    .and(users::email.lt(upper.clone())),
-            )
-            // Those were listed in the username run.
-            .filter(not(users::username
-                .ge(prefix.to_owned())
-                .and(users::username.lt(upper))))
-            .order((users::email.asc(), users::username.asc()))
-            .limit((wanted - found.len()) as i64)
-            .into_boxed();
-        if let UserCursor::Email { email, username } = after {
-            // The first conjunct lets the index start at the cursor.
-            query = query.filter(users::email.ge(email.clone())).filter(
-                users::email
-                    .gt(email.clone())
-                    .or(users::username.gt(username.clone())),
-            );
-        }
-        found.extend(query.load(conn)?);
+        let cursor = match after {
+            UserCursor::Email { email, username } => Some((email.as_str(), username.as_str())),
+            _ => None,
+        };
+        found.extend(email_run(conn, prefix, cursor, wanted - found.len(), few)?);
     }
 
     if found.len() <= limit {
@@ -154,6 +133,128 @@ pub fn search(
         users: found,
         next: Some(next),
     })
+}
+
+/// Users whose username starts with `prefix` (all, without one), after
+/// `after`, by username.
+fn username_run(
+    conn: &mut DbConnection,
+    prefix: Option<&str>,
+    after: Option<&str>,
+    wanted: usize,
+) -> Result<Vec<UserRow>, DbError> {
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .order(users::username.asc())
+        .limit(wanted as i64)
+        .into_boxed();
+    // One lower bound, the tighter: SQLite starts its index range at the
+    // first bound it is given and filters the rest row by row.
+    match (prefix, after) {
+        (Some(prefix), Some(after)) if after < prefix => {
+            query = query.filter(users::username.ge(prefix.to_owned()));
+        }
+        (_, Some(after)) => query = query.filter(users::username.gt(after.to_owned())),
+        (Some(prefix), None) => query = query.filter(users::username.ge(prefix.to_owned())),
+        (None, None) => {}
+    }
+    if let Some(prefix) = prefix {
+        query = query.filter(users::username.lt(upper_bound(prefix)));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// How many rows a count may read before it stops: the line between "few"
+/// and "many" in `email_run`.
+const FEW: i64 = 10_000;
+
+/// Users whose email starts with `prefix` and username does not, after
+/// `after`, by (email, username).
+///
+/// The email index yields them in order, but has to step over every match
+/// whose username matches too: when nearly everyone's does (a one-letter
+/// search), that is the whole index. So when the email range is large and
+/// the users whose username does not match are few, those few are read
+/// through the username index and sorted here instead.
+fn email_run(
+    conn: &mut DbConnection,
+    prefix: &str,
+    after: Option<(&str, &str)>,
+    wanted: usize,
+    few: i64,
+) -> Result<Vec<UserRow>, DbError> {
+    let upper = upper_bound(prefix);
+    let in_email_range: Vec<String> = users::table
+        .select(users::username)
+        .filter(users::email.ge(prefix.to_owned()))
+        .filter(users::email.lt(upper.clone()))
+        .limit(few)
+        .load(conn)?;
+    if in_email_range.len() as i64 >= few {
+        let others: Vec<(String, String, Option<String>)> = users::table
+            .select((users::id, users::username, users::email))
+            .filter(
+                users::username
+                    .lt(prefix.to_owned())
+                    .or(users::username.ge(upper.clone())),
+            )
+            .limit(few)
+            .load(conn)?;
+        if (others.len() as i64) < few {
+            return sorted_here(conn, others, prefix, after, wanted);
+        }
+    }
+
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .filter(users::email.lt(upper.clone()))
+        // Those were listed in the username run.
+        .filter(not(users::username
+            .ge(prefix.to_owned())
+            .and(users::username.lt(upper))))
+        .order((users::email.asc(), users::username.asc()))
+        .limit(wanted as i64)
+        .into_boxed();
+    // One lower bound, the tighter (as in the username run).
+    match after {
+        Some((email, username)) if email >= prefix => {
+            query = query.filter(users::email.ge(email.to_owned())).filter(
+                users::email
+                    .gt(email.to_owned())
+                    .or(users::username.gt(username.to_owned())),
+            );
+        }
+        _ => query = query.filter(users::email.ge(prefix.to_owned())),
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The email run from `others` (the few users whose username does not
+/// match), sorted here.
+fn sorted_here(
+    conn: &mut DbConnection,
+    others: Vec<(String, String, Option<String>)>,
+    prefix: &str,
+    after: Option<(&str, &str)>,
+    wanted: usize,
+) -> Result<Vec<UserRow>, DbError> {
+    let mut matching: Vec<(String, String, String)> = others
+        .into_iter()
+        .filter_map(|(id, username, email)| Some((email?, username, id)))
+        .filter(|(email, username, _)| {
+            email.starts_with(prefix)
+                && after.is_none_or(|(e, u)| (email.as_str(), username.as_str()) > (e, u))
+        })
+        .collect();
+    matching.sort();
+    matching.truncate(wanted);
+    let ids: Vec<String> = matching.iter().map(|(_, _, id)| id.clone()).collect();
+    let mut rows: Vec<UserRow> = users::table
+        .select(UserRow::as_select())
+        .filter(users::id.eq_any(&ids))
+        .load(conn)?;
+    rows.sort_by(|a, b| (&a.email, &a.username).cmp(&(&b.email, &b.username)));
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -20,3 +20,4 @@ mod foundation_setup;
 mod lifecycle;
 mod resource_servers;
 mod sign_in;
+mod user_search;
