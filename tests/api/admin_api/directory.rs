@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{
     ADMIN_API, Api, PERMISSIONS, add_client, add_service_account, claims, client_credentials,
-    service_token,
+    service_token, urlencode,
 };
 use crate::helpers::TestApp;
 
@@ -277,10 +277,6 @@ async fn apis_are_created_and_given_permissions() {
     assert_eq!(event["details"], json!({"api": orders, "name": "Orders"}));
     let event = admin.audited("admin.api.permission_added", orders).await;
     assert_eq!(event["details"], added);
-}
-
-fn urlencode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 /// The permissions in a fresh token of the service account `till`.

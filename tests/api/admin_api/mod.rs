@@ -577,3 +577,18 @@ pub fn new_user(username: &str) -> Value {
         "password": PASSWORD,
     })
 }
+
+/// For a path or query: API identifiers can be URLs.
+pub fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A user view's roles, in the order the API lists them (by name).
+pub fn roles_of(user: &Value) -> Vec<String> {
+    user["roles"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no roles: {user}"))
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect()
+}

@@ -4,11 +4,11 @@
 //! Each refusal is checked by its effect (nothing changed, nothing audited)
 //! next to the same call on a target the caller may reach.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{
     ADMIN_API, Api, PASSWORD, add_console, add_role, add_service_account, add_user, browser,
-    new_user, service_token, sign_in, user_token,
+    new_user, roles_of, service_token, sign_in, user_token,
 };
 use crate::helpers::TestApp;
 
@@ -31,15 +31,6 @@ fn refused(reply: &super::Reply) -> String {
         reply.what
     );
     message
-}
-
-fn roles_of(user: &Value) -> Vec<String> {
-    user["roles"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no roles: {user}"))
-        .iter()
-        .map(|r| r.as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     Api, PASSWORD, add_console, add_role, add_user, browser, claims, new_user, prompt_none_error,
-    refresh, sign_in,
+    refresh, roles_of, sign_in, urlencode,
 };
 use crate::helpers::TestApp;
 
@@ -20,15 +20,6 @@ fn usernames(page: &Value) -> Vec<String> {
         .unwrap_or_else(|| panic!("no users: {page}"))
         .iter()
         .map(|u| u["username"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn role_set(user: &Value) -> BTreeSet<String> {
-    user["roles"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no roles: {user}"))
-        .iter()
-        .map(|r| r.as_str().unwrap().to_owned())
         .collect()
 }
 
@@ -332,10 +323,6 @@ async fn walk(admin: &Api<'_>, query: &str, limit: usize) -> (Vec<String>, usize
         }
         assert!(pages < 100, "{path}: does not end");
     }
-}
-
-fn urlencode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[tokio::test]
@@ -677,13 +664,10 @@ async fn roles_are_granted_and_revoked() {
         .await
         .expect(200)
         .clone();
+    assert_eq!(roles_of(&both), ["admin", "editor"]);
     assert_eq!(
-        role_set(&both),
-        BTreeSet::from(["admin".into(), "editor".into()])
-    );
-    assert_eq!(
-        role_set(admin.get("/users/kate").await.expect(200)),
-        role_set(&both)
+        roles_of(admin.get("/users/kate").await.expect(200)),
+        roles_of(&both)
     );
     // The grant counts at once, even for the token issued before it.
     Api::new(&app, kate_before.as_str())
@@ -697,8 +681,8 @@ async fn roles_are_granted_and_revoked() {
             .unwrap()
             .iter()
             .map(|r| r.as_str().unwrap().to_owned())
-            .collect::<BTreeSet<_>>(),
-        role_set(&both)
+            .collect::<Vec<_>>(),
+        roles_of(&both)
     );
 
     let revoked = admin
