@@ -1,19 +1,18 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, OIDC Core §3.1.3).
 
-use super::{GrantError, active_user, choose_resource};
+use super::{GrantError, SignIn, active_user, choose_resource, id_token_for};
 use crate::audit::{self, Event};
 use crate::crypto::random;
 use crate::db::{self, authorization_codes::AuthorizationCodeRow};
 use crate::oauth::{
     GrantType, OAuthClient, OAuthError,
-    issue::{self, Grantee, IdTokenInput},
+    issue::{self, Grantee},
     params::Params,
     pkce,
     refresh::{self, FamilySeed},
     scope::Scopes,
     token_endpoint::TokenResponse,
 };
-use crate::oidc::claims::user_claims;
 use crate::startup::AppState;
 
 enum Redemption {
@@ -131,25 +130,14 @@ pub async fn exchange(
     let scopes = issue::grantable_scopes(&Scopes::from_stored(&row.scope), &grantee);
     let access =
         issue::access_token_with_id(state, token_id, &client.client_id, &scopes, &grantee, now)?;
-    let id_token = if scopes.contains("openid") {
-        Some(issue::id_token(
-            state,
-            IdTokenInput {
-                client_id: &client.client_id,
-                alg: client.id_token_alg,
-                sub: &user.id,
-                auth_time: row.auth_time,
-                nonce: row.nonce.as_deref(),
-                sid: &row.sid,
-                amr: row.amr.split_whitespace().map(str::to_owned).collect(),
-                access_token: Some(&access.token),
-                user_claims: user_claims(&user, &roles, &scopes),
-            },
-            now,
-        )?)
-    } else {
-        None
+    let sign_in = SignIn {
+        auth_time: row.auth_time,
+        sid: &row.sid,
+        amr: &row.amr,
+        nonce: row.nonce.as_deref(),
+        access_token: &access.token,
     };
+    let id_token = id_token_for(state, client, &user, &roles, &scopes, sign_in, now)?;
     let offline = client.allows_grant(GrantType::RefreshToken) && scopes.contains("offline_access");
     let code_hash = row.code_hash.clone();
     let jti = access.claims.jti.clone();

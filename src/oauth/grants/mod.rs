@@ -70,3 +70,47 @@ pub async fn active_user(
         None => Err(OAuthError::invalid_grant("the user is no longer active").into()),
     }
 }
+
+/// How the user signed in, as the code or the refresh token family kept
+/// it, and the access token issued beside the ID token (for `at_hash`).
+pub struct SignIn<'a> {
+    pub auth_time: i64,
+    pub sid: &'a str,
+    /// Space-separated, as stored.
+    pub amr: &'a str,
+    /// Only the code flow has one (OIDC Core §12.2: none on refresh).
+    pub nonce: Option<&'a str>,
+    pub access_token: &'a str,
+}
+
+/// The ID token a user's grant returns beside `access_token`, if `openid`
+/// was granted.
+pub fn id_token_for(
+    state: &crate::startup::AppState,
+    client: &super::OAuthClient,
+    user: &crate::db::users::UserRow,
+    roles: &[String],
+    scopes: &super::scope::Scopes,
+    sign_in: SignIn<'_>,
+    now: i64,
+) -> Result<Option<String>, OAuthError> {
+    if !scopes.contains("openid") {
+        return Ok(None);
+    }
+    super::issue::id_token(
+        state,
+        super::issue::IdTokenInput {
+            client_id: &client.client_id,
+            alg: client.id_token_alg,
+            sub: &user.id,
+            auth_time: sign_in.auth_time,
+            nonce: sign_in.nonce,
+            sid: sign_in.sid,
+            amr: sign_in.amr.split_whitespace().map(str::to_owned).collect(),
+            access_token: Some(sign_in.access_token),
+            user_claims: crate::oidc::claims::user_claims(user, roles, scopes),
+        },
+        now,
+    )
+    .map(Some)
+}

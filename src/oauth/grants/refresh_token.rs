@@ -1,17 +1,16 @@
 //! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12).
 
-use super::{GrantError, active_user, choose_resource};
+use super::{GrantError, SignIn, active_user, choose_resource, id_token_for};
 use crate::db;
 use crate::oauth::{
     OAuthClient, OAuthError,
     error::ErrorCode,
-    issue::{self, Grantee, IdTokenInput},
+    issue::{self, Grantee},
     params::Params,
     refresh,
     scope::Scopes,
     token_endpoint::TokenResponse,
 };
-use crate::oidc::claims::user_claims;
 use crate::startup::AppState;
 
 pub async fn exchange(
@@ -62,25 +61,14 @@ pub async fn exchange(
     let scopes = issue::grantable_scopes(&scopes, &grantee);
     let access = issue::access_token(state, &client.client_id, &scopes, &grantee, now)?;
     // OIDC Core §12.2: same sub and auth_time, no nonce.
-    let id_token = if scopes.contains("openid") {
-        Some(issue::id_token(
-            state,
-            IdTokenInput {
-                client_id: &client.client_id,
-                alg: client.id_token_alg,
-                sub: &user.id,
-                auth_time: grant.auth_time,
-                nonce: None,
-                sid: &grant.sid,
-                amr: grant.amr.split_whitespace().map(str::to_owned).collect(),
-                access_token: Some(&access.token),
-                user_claims: user_claims(&user, &roles, &scopes),
-            },
-            now,
-        )?)
-    } else {
-        None
+    let sign_in = SignIn {
+        auth_time: grant.auth_time,
+        sid: &grant.sid,
+        amr: &grant.amr,
+        nonce: None,
+        access_token: &access.token,
     };
+    let id_token = id_token_for(state, client, &user, &roles, &scopes, sign_in, now)?;
     let token_hash = rotated.token_hash.clone();
     let jti = access.claims.jti.clone();
     let expires_at = access.claims.exp;
