@@ -295,16 +295,25 @@ echo "  server RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$SERVER_PID/status); $(
 # see the values too. For SQLite this is the system sqlite3, not the library
 # bundled in the server; their planners may differ.
 if [[ -n "$PG_ADMIN_URL" ]]; then TOP='chr(1114111)'; else TOP='char(1114111)'; fi
+# One lower bound per run, the tighter of the prefix and the cursor (as the
+# server binds them).
 username_run() { # prefix [username]: the cursor
-  local after=""
-  [[ -n "${2:-}" ]] && after=" AND username > '$2'"
-  echo "SELECT * FROM users WHERE username >= '$1' AND username < '$1' || $TOP$after ORDER BY username LIMIT 51"
+  local lower="username >= '$1'"
+  [[ -n "${2:-}" && ! "$2" < "$1" ]] && lower="username > '$2'"
+  echo "SELECT * FROM users WHERE $lower AND username < '$1' || $TOP ORDER BY username LIMIT 51"
 }
 email_run() { # prefix [email username]: the cursor
-  local after=""
-  [[ -n "${2:-}" ]] && after=" AND email >= '$2' AND (email > '$2' OR username > '$3')"
-  echo "SELECT * FROM users WHERE email >= '$1' AND email < '$1' || $TOP
-    AND NOT (username >= '$1' AND username < '$1' || $TOP)$after ORDER BY email, username LIMIT 51"
+  local lower="email >= '$1'"
+  [[ -n "${2:-}" && ! "$2" < "$1" ]] && lower="email >= '$2' AND (email > '$2' OR username > '$3')"
+  echo "SELECT * FROM users WHERE $lower AND email < '$1' || $TOP
+    AND NOT (username >= '$1' AND username < '$1' || $TOP) ORDER BY email, username LIMIT 51"
+}
+# Before the email run, the server asks whether the email range holds at
+# least 10,000 users and, if so, whether fewer than 10,000 users' usernames
+# fall outside the prefix (then it reads those and sorts them itself).
+email_range_probe() { echo "SELECT username FROM users WHERE email >= '$1' AND email < '$1' || $TOP LIMIT 10000"; }
+others_probe() {
+  echo "SELECT id, username, email FROM users WHERE (username < '$1' OR username >= '$1' || $TOP) LIMIT 10000"
 }
 plan() { # label, query
   echo "-- $1"
@@ -321,6 +330,10 @@ echo "== plans of the two runs"
 for q in "$PREFIX" "$EMAIL" u "$NONE" "$LATE" "$EPREFIX"; do
   plan "username run, q=$q" "$(username_run "$q")"
   plan "email run, q=$q" "$(email_run "$q")"
+done
+for q in u "$EPREFIX"; do
+  plan "email run, q=$q: does the email range hold 10,000 users?" "$(email_range_probe "$q")"
+  plan "email run, q=$q: fewer than 10,000 usernames outside the prefix?" "$(others_probe "$q")"
 done
 plan "username run, q=u after $DEEP" "$(username_run u "$DEEP")"
 ecursor=${ECURSOR#email:}
