@@ -166,7 +166,7 @@ fn username_run(
 
 /// How many rows a count may read before it stops: the line between "few"
 /// and "many" in `email_run`.
-const FEW: i64 = 10_000;
+const FEW: i64 = 2_000;
 
 /// Users whose email starts with `prefix` and username does not, after
 /// `after`, by (email, username).
@@ -176,6 +176,10 @@ const FEW: i64 = 10_000;
 /// search), that is the whole index. So when the email range is large and
 /// the users whose username does not match are few, those few are read
 /// through the username index and sorted here instead.
+///
+/// Each probe reads one index range in index order with a `LIMIT`, so
+/// every plan PostgreSQL may choose for it (including the generic plan of
+/// a prepared statement) stops after `few` rows.
 fn email_run(
     conn: &mut DbConnection,
     prefix: &str,
@@ -188,21 +192,13 @@ fn email_run(
         .select(users::username)
         .filter(users::email.ge(prefix.to_owned()))
         .filter(users::email.lt(upper.clone()))
+        .order(users::email.asc())
         .limit(few)
         .load(conn)?;
-    if in_email_range.len() as i64 >= few {
-        let others: Vec<(String, String, Option<String>)> = users::table
-            .select((users::id, users::username, users::email))
-            .filter(
-                users::username
-                    .lt(prefix.to_owned())
-                    .or(users::username.ge(upper.clone())),
-            )
-            .limit(few)
-            .load(conn)?;
-        if (others.len() as i64) < few {
-            return sorted_here(conn, others, prefix, after, wanted);
-        }
+    if in_email_range.len() as i64 >= few
+        && let Some(others) = few_others(conn, prefix, &upper, few)?
+    {
+        return sorted_here(conn, others, prefix, after, wanted);
     }
 
     let mut query = users::table
@@ -229,11 +225,43 @@ fn email_run(
     Ok(query.load(conn)?)
 }
 
+/// `(id, username, email)`: enough of a user to place it in the email run.
+type Placed = (String, String, Option<String>);
+
+/// `(id, username, email)` of the users whose username does not start with
+/// the prefix (below it, or at or above `upper`), if fewer than `few`.
+fn few_others(
+    conn: &mut DbConnection,
+    prefix: &str,
+    upper: &str,
+    few: i64,
+) -> Result<Option<Vec<Placed>>, DbError> {
+    let below: Vec<Placed> = users::table
+        .select((users::id, users::username, users::email))
+        .filter(users::username.lt(prefix.to_owned()))
+        .order(users::username.desc())
+        .limit(few)
+        .load(conn)?;
+    if below.len() as i64 >= few {
+        return Ok(None);
+    }
+    let above: Vec<Placed> = users::table
+        .select((users::id, users::username, users::email))
+        .filter(users::username.ge(upper.to_owned()))
+        .order(users::username.asc())
+        .limit(few - below.len() as i64)
+        .load(conn)?;
+    if (below.len() + above.len()) as i64 >= few {
+        return Ok(None);
+    }
+    Ok(Some(below.into_iter().chain(above).collect()))
+}
+
 /// The email run from `others` (the few users whose username does not
 /// match), sorted here.
 fn sorted_here(
     conn: &mut DbConnection,
-    others: Vec<(String, String, Option<String>)>,
+    others: Vec<Placed>,
     prefix: &str,
     after: Option<(&str, &str)>,
     wanted: usize,
