@@ -309,11 +309,19 @@ email_run() { # prefix [email username]: the cursor
     AND NOT (username >= '$1' AND username < '$1' || $TOP) ORDER BY email, username LIMIT 51"
 }
 # Before the email run, the server asks whether the email range holds at
-# least 10,000 users and, if so, whether fewer than 10,000 users' usernames
-# fall outside the prefix (then it reads those and sorts them itself).
-email_range_probe() { echo "SELECT username FROM users WHERE email >= '$1' AND email < '$1' || $TOP LIMIT 10000"; }
-others_probe() {
-  echo "SELECT id, username, email FROM users WHERE (username < '$1' OR username >= '$1' || $TOP) LIMIT 10000"
+# least 2,000 users and, if so, whether fewer than 2,000 users' usernames
+# fall outside the prefix (then it reads those and sorts them itself). Each
+# probe reads one index range in index order and stops at its LIMIT; the
+# "others" probe is two: below the prefix (descending), then above it.
+FEW=2000
+email_range_probe() {
+  echo "SELECT username FROM users WHERE email >= '$1' AND email < '$1' || $TOP ORDER BY email LIMIT $FEW"
+}
+others_below_probe() {
+  echo "SELECT id, username, email FROM users WHERE username < '$1' ORDER BY username DESC LIMIT $FEW"
+}
+others_above_probe() { # prefix, rows the below probe found
+  echo "SELECT id, username, email FROM users WHERE username >= '$1' || $TOP ORDER BY username LIMIT $((FEW - $2))"
 }
 plan() { # label, query
   echo "-- $1"
@@ -332,9 +340,31 @@ for q in "$PREFIX" "$EMAIL" u "$NONE" "$LATE" "$EPREFIX"; do
   plan "email run, q=$q" "$(email_run "$q")"
 done
 for q in u "$EPREFIX"; do
-  plan "email run, q=$q: does the email range hold 10,000 users?" "$(email_range_probe "$q")"
-  plan "email run, q=$q: fewer than 10,000 usernames outside the prefix?" "$(others_probe "$q")"
+  plan "email run, q=$q: does the email range hold $FEW users?" "$(email_range_probe "$q")"
+  plan "email run, q=$q: fewer than $FEW usernames below the prefix?" "$(others_below_probe "$q")"
+  below=$(sql "SELECT count(*) FROM ($(others_below_probe "$q")) AS b")
+  plan "email run, q=$q: and above it ($below below)" "$(others_above_probe "$q" "$below")"
 done
+# The server's statements are prepared: after five runs PostgreSQL may
+# switch to a generic plan, which does not see the values. Print that plan
+# of each probe too (it must also read one index range and stop).
+generic_plan() { # label, query with $1 …, then the values
+  local label=$1 query=$2; shift 2
+  local values
+  values=$(printf "'%s'," "$@"); values=${values%,}
+  echo "-- $label (generic plan)"
+  psql "$GATEHOUSE_DATABASE_URL" -X -q -At -c "SET plan_cache_mode = force_generic_plan" \
+    -c "PREPARE probe AS $query" -c "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) EXECUTE probe($values)" | sed 's/^/   /'
+}
+if [[ -n "$PG_ADMIN_URL" ]]; then
+  U=$(printf 'u\U10FFFF')
+  generic_plan "email run, q=u: email range probe" \
+    'SELECT username FROM users WHERE email >= $1 AND email < $2 ORDER BY email LIMIT $3' u "$U" "$FEW"
+  generic_plan "email run, q=u: others below the prefix" \
+    'SELECT id, username, email FROM users WHERE username < $1 ORDER BY username DESC LIMIT $2' u "$FEW"
+  generic_plan "email run, q=u: others above the prefix" \
+    'SELECT id, username, email FROM users WHERE username >= $1 ORDER BY username LIMIT $2' "$U" "$FEW"
+fi
 plan "username run, q=u after $DEEP" "$(username_run u "$DEEP")"
 ecursor=${ECURSOR#email:}
 plan "email run, q=$EPREFIX after $ECURSOR" "$(email_run "$EPREFIX" "${ecursor#*:}" "${ecursor%%:*}")"
