@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{Actor, privilege};
 use crate::accounts::{AccountError, names, roles, throttle, users};
 use crate::db::{self, DbConnection, users::UserRow};
+use crate::oauth::refresh;
 use crate::oidc::backchannel;
 
 /// A profile edit; `None` leaves a field as it is, `Some(None)` clears it.
@@ -142,9 +143,7 @@ pub fn set_disabled(
     db::users::set_disabled(conn, &user.id, disabled, now)?;
     if disabled {
         end_sessions_with_logout(conn, &user, now)?;
-        for (jti, expires_at) in db::refresh_tokens::revoke_for_user(conn, &user.id, now)? {
-            db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
-        }
+        refresh::revoke_all_of_user(conn, &user.id, now)?;
         if was_administrator {
             privilege::an_administrator_remains(conn)?;
         }
@@ -194,9 +193,7 @@ pub fn delete(
     privilege::not_yourself(actor, &user, "delete")?;
     let was_administrator = privilege::is_enabled_administrator(conn, &user)?;
     end_sessions_with_logout(conn, &user, now)?;
-    for (jti, expires_at) in db::refresh_tokens::revoke_for_user(conn, &user.id, now)? {
-        db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
-    }
+    refresh::revoke_all_of_user(conn, &user.id, now)?;
     db::users::delete(conn, &user.id)?;
     if was_administrator {
         privilege::an_administrator_remains(conn)?;

@@ -69,6 +69,24 @@ pub struct Rotated {
     pub token_hash: String,
 }
 
+/// Revokes a family and every access token issued with it: what reuse of
+/// a rotated token, revocation and a replayed code all call for.
+pub fn revoke_family(conn: &mut DbConnection, family_id: &str, now: i64) -> Result<(), DbError> {
+    for (jti, expires_at) in db::refresh_tokens::revoke_family(conn, family_id, now)? {
+        db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
+    }
+    Ok(())
+}
+
+/// Revokes every family of a user (disabled or deleted) and every access
+/// token issued with them.
+pub fn revoke_all_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> Result<(), DbError> {
+    for (jti, expires_at) in db::refresh_tokens::revoke_for_user(conn, user_id, now)? {
+        db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
+    }
+    Ok(())
+}
+
 fn invalid(message: &str) -> Result<Result<Rotated, OAuthError>, DbError> {
     Ok(Err(OAuthError::invalid_grant(message)))
 }
@@ -118,9 +136,7 @@ pub async fn rotate(
         }
         // Reuse of a rotated token: someone holds a stolen copy. Revoke
         // the family and everything it issued.
-        for (jti, expires_at) in db::refresh_tokens::revoke_family(conn, &row.family_id, now)? {
-            db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
-        }
+        revoke_family(conn, &row.family_id, now)?;
         audit::record(
             conn,
             Event {

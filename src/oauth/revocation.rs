@@ -44,9 +44,7 @@ async fn revoke_refresh_token(
             let Some(row) = refresh_tokens_of_client(conn, &hash, &client_id)? else {
                 return Ok(false);
             };
-            for (jti, expires_at) in db::refresh_tokens::revoke_family(conn, &row.family_id, now)? {
-                db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
-            }
+            super::refresh::revoke_family(conn, &row.family_id, now)?;
             audit::record(
                 conn,
                 Event {

@@ -65,11 +65,7 @@ pub async fn exchange(
                     db::revoked_tokens::revoke(conn, jti, expires_at, now)?;
                     // …including the refresh token family started with it.
                     for family in db::refresh_tokens::families_started_by(conn, jti)? {
-                        for (jti, expires_at) in
-                            db::refresh_tokens::revoke_family(conn, &family, now)?
-                        {
-                            db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
-                        }
+                        refresh::revoke_family(conn, &family, now)?;
                     }
                 }
                 audit::record(
