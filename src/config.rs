@@ -34,6 +34,7 @@ pub struct Settings {
     pub housekeeping: HousekeepingSettings,
     pub backchannel: BackchannelSettings,
     pub sessions: SessionSettings,
+    pub authorize: AuthorizeSettings,
     pub login: LoginSettings,
     pub passwords: PasswordSettings,
     pub log: LogSettings,
@@ -95,6 +96,14 @@ pub struct BackchannelSettings {
 pub struct SessionSettings {
     pub idle_timeout_secs: i64,
     pub absolute_timeout_secs: i64,
+}
+
+/// Bounds on sign-in requests waiting for a person (`/authorize`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeSettings {
+    pub max_pending_per_browser: i64,
+    pub max_pending_per_ip: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -258,6 +267,14 @@ impl Settings {
             (
                 "sessions.idle_timeout_secs",
                 self.sessions.idle_timeout_secs,
+            ),
+            (
+                "authorize.max_pending_per_browser",
+                self.authorize.max_pending_per_browser,
+            ),
+            (
+                "authorize.max_pending_per_ip",
+                self.authorize.max_pending_per_ip,
             ),
             (
                 "sessions.absolute_timeout_secs",

@@ -64,7 +64,7 @@ pub async fn from_bearer(state: &AppState, token: &str) -> Result<Administrator,
         )));
     }
     let sub = claims.sub.clone();
-    let permissions = state
+    let current = state
         .db
         .run(move |conn| current_permissions(conn, &sub))
         .await
@@ -72,6 +72,13 @@ pub async fn from_bearer(state: &AppState, token: &str) -> Result<Administrator,
         .ok_or_else(|| {
             AdminAccessError::Unauthenticated("the subject is disabled or gone".into())
         })?;
+    // Both checks: what the token was granted for this audience, and what
+    // the subject still holds now — never the subject's whole current set,
+    // so a narrowly granted token stays narrow.
+    let permissions = current
+        .into_iter()
+        .filter(|p| claims.permissions.contains(p))
+        .collect();
     Ok(Administrator {
         sub: claims.sub,
         permissions,

@@ -32,6 +32,12 @@ pub fn create(
     now: i64,
 ) -> Result<ApiRow, AccountError> {
     let identifier = validate_identifier(identifier)?;
+    // One namespace with client ids (see client_registration).
+    if db::clients::exists(conn, &identifier)? {
+        return Err(AccountError::Invalid(format!(
+            "API identifier {identifier:?} is a client id; clients and APIs need different names"
+        )));
+    }
     let row = ApiRow {
         id: db::new_id(),
         name: name.unwrap_or(&identifier).to_owned(),

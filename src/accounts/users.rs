@@ -42,6 +42,7 @@ pub fn prepare_user(
         disabled: false,
         created_at: now,
         updated_at: now,
+        tokens_valid_after: 0,
     })
 }
 

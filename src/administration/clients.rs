@@ -14,6 +14,16 @@ pub fn register(
     spec: ClientSpec,
     now: i64,
 ) -> Result<Registered, AccountError> {
+    privilege::may_configure_client(
+        conn,
+        actor,
+        &spec.client_id,
+        &privilege::ClientPowers {
+            resources: &spec.resources,
+            introspect: &spec.introspect,
+            skip_consent: spec.skip_consent,
+        },
+    )?;
     let registered = client_registration::register(conn, spec, now)?;
     actor.record(
         conn,

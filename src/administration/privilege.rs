@@ -119,6 +119,44 @@ pub fn may_manage_client(
     )
 }
 
+/// What only a holder of every admin permission may give a client: the
+/// admin API as its audience or introspection target makes it an admin
+/// tool, and `skip_consent` lets it take tokens from any signed-in person
+/// without asking — either would carry `clients:write` to full control.
+pub fn may_configure_client(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    client_id: &str,
+    spec: &ClientPowers<'_>,
+) -> Result<(), AccountError> {
+    let reaches_admin_api = spec.resources.iter().any(|r| r == ADMIN_API)
+        || spec.introspect.iter().any(|r| r == ADMIN_API);
+    if !reaches_admin_api && !spec.skip_consent {
+        return Ok(());
+    }
+    let every_admin_permission: Vec<String> = db::apis::find_by_identifier(conn, ADMIN_API)?
+        .map(|api| db::apis::permissions_of(conn, &api.id))
+        .transpose()?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|permission| permission.name)
+        .collect();
+    let what = if reaches_admin_api {
+        format!("you may not give client {client_id:?} access to {ADMIN_API}")
+    } else {
+        format!("you may not let client {client_id:?} skip consent")
+    };
+    holds_all(actor, &every_admin_permission, &what)
+}
+
+/// The parts of a client's registration that `may_configure_client` guards.
+#[derive(Debug, Default)]
+pub struct ClientPowers<'a> {
+    pub resources: &'a [String],
+    pub introspect: &'a [String],
+    pub skip_consent: bool,
+}
+
 /// An administrator cannot lock themselves out by mistake.
 pub fn not_yourself(actor: &Actor, user: &UserRow, what: &str) -> Result<(), AccountError> {
     match actor {

@@ -28,17 +28,35 @@ fn managed_user(
     Ok(user)
 }
 
-/// Ends the user's live sessions and queues back-channel logout tokens for
-/// the clients that joined them. Returns how many sessions ended.
-fn end_sessions_with_logout(
+/// Ends everything a sign-in of the user left behind: their live sessions
+/// (queueing back-channel logout tokens for the clients that joined them),
+/// their refresh token families, and every access token issued until now
+/// (`tokens_valid_after`, so nothing per token is kept). `keep` spares the
+/// session the user is changing their own account from. Returns how many
+/// sessions ended.
+fn end_sign_ins(
     conn: &mut DbConnection,
     user: &UserRow,
+    keep: Option<&str>,
     now: i64,
 ) -> Result<usize, AccountError> {
     for session in db::sessions::live_for_user(conn, &user.id, now)? {
-        backchannel::enqueue(conn, &session.sid, &user.id, now)?;
+        if Some(session.id_hash.as_str()) != keep {
+            backchannel::enqueue(conn, &session.sid, &user.id, now)?;
+        }
     }
-    Ok(db::sessions::end_all_for_user(conn, &user.id, now)?)
+    let ended = db::sessions::end_all_for_user(conn, &user.id, keep, now)?;
+    refresh::revoke_all_of_user(conn, &user.id, now)?;
+    db::users::cut_off_tokens(conn, &user.id, now)?;
+    Ok(ended)
+}
+
+/// The session to spare: only the actor's own, when changing themselves.
+fn own_session<'a>(actor: &Actor, user: &UserRow, session: Option<&'a str>) -> Option<&'a str> {
+    match actor {
+        Actor::Administrator { who, .. } if who.sub == user.id => session,
+        _ => None,
+    }
 }
 
 /// Stores a prepared user (see `accounts::users::prepare_user`) with roles.
@@ -107,15 +125,20 @@ pub fn update_profile(
     users::find(conn, username)
 }
 
+/// Sets the password and ends the user's sign-ins (sessions, refresh
+/// tokens, access tokens): whoever knew the old one is out. `session` is
+/// the actor's current session, kept if they change their own password.
 pub fn set_password_hash(
     conn: &mut DbConnection,
     actor: &Actor,
     username: &str,
     hash: &str,
+    session: Option<&str>,
     now: i64,
 ) -> Result<(), AccountError> {
     let user = managed_user(conn, actor, username)?;
     db::users::set_password_hash(conn, &user.id, hash, now)?;
+    end_sign_ins(conn, &user, own_session(actor, &user, session), now)?;
     actor.record(
         conn,
         "admin.user.password_set",
@@ -142,8 +165,7 @@ pub fn set_disabled(
     let was_administrator = privilege::is_enabled_administrator(conn, &user)?;
     db::users::set_disabled(conn, &user.id, disabled, now)?;
     if disabled {
-        end_sessions_with_logout(conn, &user, now)?;
-        refresh::revoke_all_of_user(conn, &user.id, now)?;
+        end_sign_ins(conn, &user, None, now)?;
         if was_administrator {
             privilege::an_administrator_remains(conn)?;
         }
@@ -192,8 +214,7 @@ pub fn delete(
     let user = managed_user(conn, actor, username)?;
     privilege::not_yourself(actor, &user, "delete")?;
     let was_administrator = privilege::is_enabled_administrator(conn, &user)?;
-    end_sessions_with_logout(conn, &user, now)?;
-    refresh::revoke_all_of_user(conn, &user.id, now)?;
+    end_sign_ins(conn, &user, None, now)?;
     db::users::delete(conn, &user.id)?;
     if was_administrator {
         privilege::an_administrator_remains(conn)?;
@@ -257,15 +278,18 @@ pub fn revoke_role(
     Ok(())
 }
 
-/// Ends every live session of the user; returns how many ended.
+/// Ends every live session of the user with their refresh and access
+/// tokens (sparing `session`, the actor's own, as `set_password_hash`
+/// does); returns how many sessions ended.
 pub fn end_sessions(
     conn: &mut DbConnection,
     actor: &Actor,
     username: &str,
+    session: Option<&str>,
     now: i64,
 ) -> Result<usize, AccountError> {
     let user = managed_user(conn, actor, username)?;
-    let ended = end_sessions_with_logout(conn, &user, now)?;
+    let ended = end_sign_ins(conn, &user, own_session(actor, &user, session), now)?;
     actor.record(
         conn,
         "admin.user.sessions_ended",

@@ -249,7 +249,12 @@ pub enum ClientCommand {
     /// Let a disabled client work again.
     Enable { client_id: String },
     /// Delete a client with its tokens and consents.
-    Delete { client_id: String },
+    Delete {
+        client_id: String,
+        /// Confirm the deletion; without it nothing is deleted.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Replace a confidential client's secret (printed once).
     RotateSecret { client_id: String },
 }

@@ -13,6 +13,17 @@ use crate::db::{self, Db};
 use crate::oauth::client_registration::ClientSpec;
 
 pub fn run(settings: &Settings, now: i64, command: ClientCommand) -> Result<(), CliError> {
+    // Refused before the database is touched, as `user delete` is.
+    if let ClientCommand::Delete {
+        client_id,
+        yes: false,
+    } = &command
+    {
+        return Err(CliError(format!(
+            "not deleting {client_id}: this removes the client with its tokens and consents \
+             for good, and its tokens stop working; run again with --yes to confirm"
+        )));
+    }
     let db = connect(settings)?;
     match command {
         ClientCommand::Add(args) => add(&db, now, args)?,
@@ -30,7 +41,7 @@ pub fn run(settings: &Settings, now: i64, command: ClientCommand) -> Result<(), 
             })?;
             println!("enabled client {client_id}");
         }
-        ClientCommand::Delete { client_id } => {
+        ClientCommand::Delete { client_id, .. } => {
             as_operator(&db, |conn, actor| {
                 clients::delete(conn, actor, &client_id, now)
             })?;

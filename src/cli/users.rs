@@ -34,7 +34,7 @@ pub fn run(settings: &Settings, now: i64, command: UserCommand) -> Result<(), Cl
             let password = read_stdin_secret("password")?;
             let hash = PasswordHasher::new(&settings.passwords)?.hash(&password)?;
             as_operator(&db, |conn, actor| {
-                users::set_password_hash(conn, actor, &username, &hash, now)
+                users::set_password_hash(conn, actor, &username, &hash, None, now)
             })?;
             println!("password set for {username}");
         }
@@ -59,7 +59,7 @@ pub fn run(settings: &Settings, now: i64, command: UserCommand) -> Result<(), Cl
         UserCommand::Sessions { username } => sessions(settings, &db, now, &username)?,
         UserCommand::EndSessions { username } => {
             let ended = as_operator(&db, |conn, actor| {
-                users::end_sessions(conn, actor, &username, now)
+                users::end_sessions(conn, actor, &username, None, now)
             })?;
             println!("ended {ended} session(s) of {username}");
         }

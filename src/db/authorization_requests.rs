@@ -23,6 +23,7 @@ pub struct AuthorizationRequestRow {
     pub session_id_hash: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    pub client_ip: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AuthorizationRequestRow) -> Result<(), DbError> {
@@ -66,4 +67,46 @@ pub fn set_user(
 /// concurrent completion wins).
 pub fn take(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
     Ok(diesel::delete(authorization_requests::table.find(id)).execute(conn)? == 1)
+}
+
+/// Live requests started by one browser (its hashed binding).
+pub fn live_for_browser(
+    conn: &mut DbConnection,
+    browser_binding: &str,
+    now: i64,
+) -> Result<i64, DbError> {
+    Ok(authorization_requests::table
+        .filter(authorization_requests::browser_binding.eq(browser_binding))
+        .filter(authorization_requests::expires_at.gt(now))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Live requests started from one address.
+pub fn live_from_ip(conn: &mut DbConnection, client_ip: &str, now: i64) -> Result<i64, DbError> {
+    Ok(authorization_requests::table
+        .filter(authorization_requests::client_ip.eq(client_ip))
+        .filter(authorization_requests::expires_at.gt(now))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Deletes a browser's `count` oldest requests, live or not.
+pub fn drop_oldest_for_browser(
+    conn: &mut DbConnection,
+    browser_binding: &str,
+    count: i64,
+) -> Result<(), DbError> {
+    let oldest: Vec<String> = authorization_requests::table
+        .filter(authorization_requests::browser_binding.eq(browser_binding))
+        .order((
+            authorization_requests::created_at.asc(),
+            authorization_requests::id.asc(),
+        ))
+        .limit(count)
+        .select(authorization_requests::id)
+        .load(conn)?;
+    diesel::delete(authorization_requests::table.filter(authorization_requests::id.eq_any(oldest)))
+        .execute(conn)?;
+    Ok(())
 }

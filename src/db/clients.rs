@@ -119,6 +119,22 @@ pub fn find(conn: &mut DbConnection, client_id: &str) -> Result<Option<ClientRec
     }))
 }
 
+pub fn exists(conn: &mut DbConnection, client_id: &str) -> Result<bool, DbError> {
+    let count: i64 = clients::table.find(client_id).count().get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// Whether the client exists and is enabled: the check every use of one
+/// of its tokens makes.
+pub fn is_enabled(conn: &mut DbConnection, client_id: &str) -> Result<bool, DbError> {
+    let count: i64 = clients::table
+        .find(client_id)
+        .filter(clients::disabled.eq(false))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
 pub fn list(conn: &mut DbConnection) -> Result<Vec<ClientRow>, DbError> {
     Ok(clients::table
         .select(ClientRow::as_select())

@@ -4,31 +4,30 @@ use super::schema::revoked_tokens;
 use super::{DbConnection, DbError};
 
 /// Records a revoked access token until it would have expired anyway.
-/// Revoking twice is not an error.
+/// Revoking twice is not an error. `ON CONFLICT DO NOTHING`, not a caught
+/// unique violation: on PostgreSQL a failed statement aborts the whole
+/// transaction it runs in, and this runs inside others (code replay,
+/// family revocation).
 pub fn revoke(
     conn: &mut DbConnection,
     jti: &str,
     expires_at: i64,
     now: i64,
 ) -> Result<(), DbError> {
-    if is_revoked(conn, jti)? {
-        return Ok(());
-    }
-    match diesel::insert_into(revoked_tokens::table)
-        .values((
-            revoked_tokens::jti.eq(jti),
-            revoked_tokens::expires_at.eq(expires_at),
-            revoked_tokens::revoked_at.eq(now),
-        ))
-        .execute(conn)
-    {
-        Ok(_) => Ok(()),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(()),
-        Err(other) => Err(other.into()),
-    }
+    let row = (
+        revoked_tokens::jti.eq(jti),
+        revoked_tokens::expires_at.eq(expires_at),
+        revoked_tokens::revoked_at.eq(now),
+    );
+    // diesel's upsert is per backend; the statement is the same on both.
+    let statement = diesel::insert_into(revoked_tokens::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    match conn {
+        DbConnection::Postgres(pg) => statement.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => statement.execute(sqlite)?,
+    };
+    Ok(())
 }
 
 pub fn is_revoked(conn: &mut DbConnection, jti: &str) -> Result<bool, DbError> {

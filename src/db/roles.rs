@@ -133,6 +133,39 @@ pub fn user_permissions_on(
         .load(conn)?)
 }
 
+/// `(role, api identifier)` for every API on which one of the user's roles
+/// grants at least one permission.
+pub fn user_role_apis(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> Result<Vec<(String, String)>, DbError> {
+    Ok(user_roles::table
+        .inner_join(roles::table.on(roles::id.eq(user_roles::role_id)))
+        .inner_join(role_permissions::table.on(role_permissions::role_id.eq(user_roles::role_id)))
+        .inner_join(permissions::table.on(permissions::id.eq(role_permissions::permission_id)))
+        .inner_join(api_resources::table.on(api_resources::id.eq(permissions::api_id)))
+        .filter(user_roles::user_id.eq(user_id))
+        .select((roles::name, api_resources::identifier))
+        .distinct()
+        .load(conn)?)
+}
+
+/// The same for a client's (service account's) roles.
+pub fn client_role_apis(
+    conn: &mut DbConnection,
+    client_id: &str,
+) -> Result<Vec<(String, String)>, DbError> {
+    Ok(client_roles::table
+        .inner_join(roles::table.on(roles::id.eq(client_roles::role_id)))
+        .inner_join(role_permissions::table.on(role_permissions::role_id.eq(client_roles::role_id)))
+        .inner_join(permissions::table.on(permissions::id.eq(role_permissions::permission_id)))
+        .inner_join(api_resources::table.on(api_resources::id.eq(permissions::api_id)))
+        .filter(client_roles::client_id.eq(client_id))
+        .select((roles::name, api_resources::identifier))
+        .distinct()
+        .load(conn)?)
+}
+
 /// Names of the permissions that a client's roles grant on an API.
 pub fn client_permissions_on(
     conn: &mut DbConnection,
@@ -151,19 +184,21 @@ pub fn client_permissions_on(
         .load(conn)?)
 }
 
-/// Whether `name` is a permission on any of the given APIs.
-pub fn is_permission_on_any(
+/// Which `names` are permissions on one of the APIs, in one query.
+pub fn permissions_named_on_any(
     conn: &mut DbConnection,
-    name: &str,
+    names: &[String],
     api_identifiers: &[String],
-) -> Result<bool, DbError> {
-    let count: i64 = permissions::table
+) -> Result<Vec<String>, DbError> {
+    let mut found: Vec<String> = permissions::table
         .inner_join(api_resources::table)
-        .filter(permissions::name.eq(name))
+        .filter(permissions::name.eq_any(names))
         .filter(api_resources::identifier.eq_any(api_identifiers))
-        .count()
-        .get_result(conn)?;
-    Ok(count > 0)
+        .select(permissions::name)
+        .load(conn)?;
+    found.sort();
+    found.dedup();
+    Ok(found)
 }
 
 pub fn revoke_from_user(

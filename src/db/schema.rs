@@ -12,6 +12,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        tokens_valid_after -> BigInt,
     }
 }
 
@@ -191,6 +192,7 @@ diesel::table! {
         session_id_hash -> Nullable<Text>,
         created_at -> BigInt,
         expires_at -> BigInt,
+        client_ip -> Nullable<Text>,
     }
 }
 

@@ -58,18 +58,20 @@ pub fn end(conn: &mut DbConnection, id_hash: &str, now: i64) -> Result<(), DbErr
     Ok(())
 }
 
+/// Ends the user's sessions, except `keep` (a session id hash) if given.
 pub fn end_all_for_user(
     conn: &mut DbConnection,
     user_id: &str,
+    keep: Option<&str>,
     now: i64,
 ) -> Result<usize, DbError> {
-    Ok(diesel::update(
-        sessions::table
-            .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::ended_at.is_null()),
-    )
-    .set(sessions::ended_at.eq(now))
-    .execute(conn)?)
+    let ending = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::id_hash.ne(keep.unwrap_or_default()));
+    Ok(diesel::update(ending)
+        .set(sessions::ended_at.eq(now))
+        .execute(conn)?)
 }
 
 /// The user's live sessions, newest first.

@@ -15,6 +15,9 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Tokens issued before this (unix seconds) are refused: see
+    /// `end_sessions_and_tokens`.
+    pub tokens_valid_after: i64,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), DbError> {
@@ -173,4 +176,13 @@ pub fn usernames_by_ids(
         .filter(users::id.eq_any(ids))
         .select((users::id, users::username))
         .load(conn)?)
+}
+
+/// Refuses every token of the user issued before `now` (see
+/// `oauth::access_token::verify`).
+pub fn cut_off_tokens(conn: &mut DbConnection, id: &str, now: i64) -> Result<(), DbError> {
+    diesel::update(users::table.find(id))
+        .set(users::tokens_valid_after.eq(now))
+        .execute(conn)?;
+    Ok(())
 }

@@ -96,14 +96,51 @@ pub async fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, 
     if claims.exp <= now || claims.nbf > now + 60 {
         return Err(Rejected::Invalid("the token has expired".into()));
     }
-    let jti = claims.jti.clone();
-    let revoked = state
+    let (jti, client_id, sub, iat) = (
+        claims.jti.clone(),
+        claims.client_id.clone(),
+        claims.sub.clone(),
+        claims.iat,
+    );
+    let verdict = state
         .db
-        .run(move |conn| db::revoked_tokens::is_revoked(conn, &jti))
+        .run(move |conn| still_good(conn, &jti, &client_id, &sub, iat))
         .await
         .map_err(Rejected::Db)?;
-    if revoked {
-        return Err(Rejected::Invalid("the token was revoked".into()));
+    match verdict {
+        None => Ok(claims),
+        Some(reason) => Err(Rejected::Invalid(reason.into())),
     }
-    Ok(claims)
+}
+
+/// What a valid signature cannot tell: whether the token was revoked, its
+/// client disabled or deleted (which revokes its tokens), or its user
+/// disabled, deleted, or cut off by a password change (`tokens_valid_after`).
+/// `None` when the token may still be used.
+fn still_good(
+    conn: &mut db::DbConnection,
+    jti: &str,
+    client_id: &str,
+    sub: &str,
+    iat: i64,
+) -> Result<Option<&'static str>, DbError> {
+    if db::revoked_tokens::is_revoked(conn, jti)? {
+        return Ok(Some("the token was revoked"));
+    }
+    if !db::clients::is_enabled(conn, client_id)? {
+        return Ok(Some("the token's client is disabled or gone"));
+    }
+    // A service account's `sub` is its own client id; anything else is a user.
+    if sub != client_id {
+        match db::users::find_by_id(conn, sub)? {
+            Some(user) if !user.disabled && iat >= user.tokens_valid_after => {}
+            Some(user) if !user.disabled => {
+                return Ok(Some(
+                    "the token was issued before the user's tokens were ended",
+                ));
+            }
+            _ => return Ok(Some("the token's user is disabled or gone")),
+        }
+    }
+    Ok(None)
 }

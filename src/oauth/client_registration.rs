@@ -69,6 +69,20 @@ fn validate_client_id(client_id: &str) -> Result<(), AccountError> {
     Ok(())
 }
 
+/// Client ids and API identifiers are one namespace: a token whose `aud`
+/// names a client must never pass as one for an API of the same name
+/// (`gatehouse-admin` above all).
+fn not_an_api_identifier(conn: &mut DbConnection, client_id: &str) -> Result<(), AccountError> {
+    if client_id == crate::accounts::admin_access::ADMIN_API
+        || db::apis::find_by_identifier(conn, client_id)?.is_some()
+    {
+        return Err(invalid(format!(
+            "client id {client_id:?} is an API identifier; clients and APIs need different names"
+        )));
+    }
+    Ok(())
+}
+
 fn validate_secret(secret: &str) -> Result<(), AccountError> {
     let base64url = secret
         .chars()
@@ -90,6 +104,7 @@ pub fn register(
     now: i64,
 ) -> Result<Registered, AccountError> {
     validate_client_id(&spec.client_id)?;
+    not_an_api_identifier(conn, &spec.client_id)?;
     let mut grants = spec.grant_types.clone();
     if grants.is_empty() {
         grants.push(GrantType::AuthorizationCode);

@@ -11,6 +11,7 @@ use super::{
     scope::Scopes,
 };
 use crate::accounts::{
+    admin_access::ADMIN_API,
     consent,
     sessions::{self, Session},
 };
@@ -38,6 +39,8 @@ pub enum Step {
     },
     /// The request cannot continue and nobody can be told safely.
     Page(String),
+    /// Too many sign-ins are pending from this address: try again later.
+    TooManyPending,
 }
 
 /// What the login and consent pages show.
@@ -65,8 +68,15 @@ pub async fn start(
     state: &AppState,
     params: Params,
     session_cookie: Option<String>,
-    browser_binding: String,
+    browser: Browser,
 ) -> Result<Step, DbError> {
+    // Over-long input is refused before it costs a query or a stored row.
+    if let Err(error) = super::limits::check(&params) {
+        return Ok(Step::Page(format!(
+            "The request is malformed: {}.",
+            error.description
+        )));
+    }
     let now = state.clock.now();
     let settings = state.settings.clone();
     let issuer = settings.issuer().to_owned();
@@ -136,8 +146,10 @@ pub async fn start(
                 )));
             }
             let signed_in = if needs_login { None } else { session };
-            let request_id =
-                save_pending(conn, &request, &browser_binding, signed_in.as_ref(), now)?;
+            if !make_room(conn, &browser, &settings.authorize, now)? {
+                return Ok(Step::TooManyPending);
+            }
+            let request_id = save_pending(conn, &request, &browser, signed_in.as_ref(), now)?;
             match signed_in {
                 None => Ok(Step::Login { request_id }),
                 Some(session) => proceed(conn, &state_for_continue, &request_id, &session, now),
@@ -146,31 +158,67 @@ pub async fn start(
         .await
 }
 
-/// The requested scopes that name a permission on one of the client's APIs.
+/// The requested scopes that name a permission on one of the client's APIs,
+/// found with one query however many scopes were sent.
 fn permission_scopes(
     conn: &mut DbConnection,
     params: &Params,
     resources: &[String],
 ) -> Result<Vec<String>, DbError> {
-    let mut found = Vec::new();
     if resources.is_empty() {
-        return Ok(found);
+        return Ok(Vec::new());
     }
     let requested = Scopes::parse(params.get("scope").unwrap_or_default()).unwrap_or_default();
-    for scope in requested.iter() {
-        if !super::scope::SUPPORTED_SCOPES.contains(&scope)
-            && db::roles::is_permission_on_any(conn, scope, resources)?
-        {
-            found.push(scope.to_owned());
-        }
+    let candidates: Vec<String> = requested
+        .iter()
+        .filter(|scope| !super::scope::SUPPORTED_SCOPES.contains(scope))
+        .map(str::to_owned)
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(found)
+    db::roles::permissions_named_on_any(conn, &candidates, resources)
+}
+
+/// Who started a request: the browser's binding (its CSRF cookie) and its
+/// address, which bound how many requests may wait at once.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub binding: String,
+    pub client_ip: Option<String>,
+}
+
+/// Keeps pending requests bounded: a browser's oldest request gives way to
+/// its newest (a person with many tabs still signs in), while an address
+/// over its limit is refused — a script that drops its cookies is one
+/// address, not many browsers.
+fn make_room(
+    conn: &mut DbConnection,
+    browser: &Browser,
+    limits: &crate::config::AuthorizeSettings,
+    now: i64,
+) -> Result<bool, DbError> {
+    if let Some(ip) = &browser.client_ip
+        && db::authorization_requests::live_from_ip(conn, ip, now)? >= limits.max_pending_per_ip
+    {
+        return Ok(false);
+    }
+    let binding = random::token_hash(&browser.binding);
+    let live = db::authorization_requests::live_for_browser(conn, &binding, now)?;
+    if live >= limits.max_pending_per_browser {
+        db::authorization_requests::drop_oldest_for_browser(
+            conn,
+            &binding,
+            live + 1 - limits.max_pending_per_browser,
+        )?;
+    }
+    Ok(true)
 }
 
 fn save_pending(
     conn: &mut DbConnection,
     request: &AuthorizationRequest,
-    browser_binding: &str,
+    browser: &Browser,
     session: Option<&Session>,
     now: i64,
 ) -> Result<String, DbError> {
@@ -179,7 +227,7 @@ fn save_pending(
         conn,
         &AuthorizationRequestRow {
             id: id.clone(),
-            browser_binding: random::token_hash(browser_binding),
+            browser_binding: random::token_hash(&browser.binding),
             client_id: request.client.client_id.clone(),
             redirect_uri: request.redirect_uri.clone(),
             redirect_uri_sent: request.redirect_uri_sent,
@@ -195,6 +243,7 @@ fn save_pending(
             session_id_hash: session.map(|s| s.id_hash.clone()),
             created_at: now,
             expires_at: now + PENDING_TTL_SECS,
+            client_ip: browser.client_ip.clone(),
         },
     )?;
     Ok(id)
@@ -393,15 +442,21 @@ fn proceed(
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    let needs_consent = !client.skip_consent
-        && (prompt.consent
-            || !consent::covers(
-                conn,
-                &session.user_id,
-                &client.client_id,
-                &scopes,
-                &resources,
-            )?);
+    // A token for the admin API is the keys to the installation: the person
+    // is always asked, whatever the client's `skip_consent` or an earlier
+    // consent says, so no navigation can mint one silently (and so
+    // `prompt=none` never gets one).
+    let for_admin_api = resources.iter().any(|r| r == ADMIN_API);
+    let needs_consent = for_admin_api
+        || (!client.skip_consent
+            && (prompt.consent
+                || !consent::covers(
+                    conn,
+                    &session.user_id,
+                    &client.client_id,
+                    &scopes,
+                    &resources,
+                )?));
     if needs_consent {
         if prompt.none {
             db::authorization_requests::take(conn, request_id)?;

@@ -82,11 +82,10 @@ pub fn access_token_with_id(
 ) -> Result<IssuedAccessToken, OAuthError> {
     let issuer = state.settings.issuer();
     let mut audience: Vec<String> = grantee.resource.iter().cloned().collect();
-    if scopes.contains("openid") {
+    // RFC 9068 §2.2 requires `aud`. With no API it is our own userinfo
+    // endpoint — never the client id, which an API could be named after.
+    if scopes.contains("openid") || audience.is_empty() {
         audience.push(access_token::userinfo_audience(issuer));
-    }
-    if audience.is_empty() {
-        audience.push(client_id.to_owned());
     }
     let claims = AccessTokenClaims {
         iss: issuer.to_owned(),

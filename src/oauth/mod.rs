@@ -11,6 +11,7 @@ pub mod grant_type;
 pub mod grants;
 pub mod introspection;
 pub mod issue;
+pub mod limits;
 pub mod params;
 pub mod pkce;
 pub mod redirect;

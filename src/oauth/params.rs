@@ -10,12 +10,20 @@ pub struct Params {
     single: HashMap<String, String>,
     resources: Vec<String>,
     duplicate: Option<String>,
+    /// Every pair sent, stored or not (see `limits`).
+    pair_count: usize,
 }
 
 impl Params {
     pub fn parse(encoded: &[u8]) -> Self {
         let mut params = Params::default();
         for (name, value) in url::form_urlencoded::parse(encoded) {
+            params.pair_count += 1;
+            // Past the bound the request fails `limits::check` anyway:
+            // count the rest without keeping them.
+            if params.pair_count > super::limits::MAX_PARAMETERS {
+                continue;
+            }
             if name == "resource" {
                 params.resources.push(value.into_owned());
             } else if params
@@ -49,6 +57,18 @@ impl Params {
 
     pub fn resources(&self) -> &[String] {
         &self.resources
+    }
+
+    pub fn pair_count(&self) -> usize {
+        self.pair_count
+    }
+
+    /// Every kept pair, repeatable ones included, in no particular order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.single
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .chain(self.resources.iter().map(|r| ("resource", r.as_str())))
     }
 
     /// Re-encodes a form body as a query string, every pair in order with

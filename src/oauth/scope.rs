@@ -28,17 +28,20 @@ pub struct Scopes(Vec<String>);
 
 impl Scopes {
     /// Parses a space-separated scope string; `Err` carries the bad token.
+    /// Linear in the input: duplicates are found with a set, not by
+    /// scanning what was kept (a long scope must not cost quadratic time).
     pub fn parse(input: &str) -> Result<Self, String> {
         // oxide-auth checks the character rules for the whole string.
         if !input.trim().is_empty() {
             input.parse::<OxideScope>().map_err(|_| input.to_owned())?;
         }
+        let mut seen = std::collections::HashSet::new();
         let mut scopes: Vec<String> = Vec::new();
         for token in input.split(' ').filter(|t| !t.is_empty()) {
             if !is_valid_scope_token(token) {
                 return Err(token.to_owned());
             }
-            if !scopes.iter().any(|s| s == token) {
+            if seen.insert(token) {
                 scopes.push(token.to_owned());
             }
         }

@@ -51,6 +51,7 @@ pub async fn authenticate_client(
     authorization: Option<&str>,
 ) -> Result<OAuthClient, Failure> {
     let fail = |error: OAuthError| Failure { error };
+    super::limits::check(params).map_err(fail)?;
     let presented = client_auth::presented(authorization, params).map_err(fail)?;
     params.check_duplicates().map_err(fail)?;
     let client_id = presented.client_id.clone();

@@ -246,7 +246,7 @@ async fn every_change_from_the_command_line_is_audited_as_cli() {
             "reporter",
         ),
         (
-            &["client", "delete", "reporter"],
+            &["client", "delete", "reporter", "--yes"],
             None,
             "admin.client.deleted",
             "reporter",

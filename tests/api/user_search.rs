@@ -38,6 +38,7 @@ fn user(username: &str, email: Option<&str>) -> UserRow {
         disabled: false,
         created_at: 0,
         updated_at: 0,
+        tokens_valid_after: 0,
     }
 }
 

@@ -246,9 +246,11 @@ pub async fn set_password(
     let username = username.into_inner();
     admin
         .change(move |conn, actor, now| {
-            administration::set_password_hash(conn, actor, &username, &hash, now)
+            administration::set_password_hash(conn, actor, &username, &hash, None, now)
         })
         .await?;
+    // The new password ended the user's sessions: tell their clients now.
+    admin.state.backchannel_wake.notify_one();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -381,7 +383,9 @@ pub async fn end_sessions(
     admin.require("sessions:write")?;
     let username = username.into_inner();
     admin
-        .change(move |conn, actor, now| administration::end_sessions(conn, actor, &username, now))
+        .change(move |conn, actor, now| {
+            administration::end_sessions(conn, actor, &username, None, now)
+        })
         .await?;
     // Ending sessions queued back-channel logout tokens: send them now.
     admin.state.backchannel_wake.notify_one();

@@ -24,6 +24,9 @@ pub struct Console {
     pub who: Administrator,
     pub state: web::Data<AppState>,
     pub csrf_token: String,
+    /// The signed-in person's session (hashed id), spared when they end
+    /// their own sign-ins.
+    pub session_id_hash: String,
     new_csrf_cookie: Option<Cookie<'static>>,
     client_ip: Option<String>,
 }
@@ -194,6 +197,7 @@ impl FromRequest for Console {
                 },
                 state,
                 csrf_token,
+                session_id_hash: session.id_hash,
                 new_csrf_cookie,
                 client_ip: req.peer_addr().map(|a| a.ip().to_string()),
             })

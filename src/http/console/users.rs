@@ -305,6 +305,7 @@ pub async fn act(
         }
         "password" => {
             let hasher = console.state.passwords.clone();
+            let session = console.session_id_hash.clone();
             let password = Secret::new(form.password);
             match web::block(move || hasher.hash(&password))
                 .await
@@ -312,7 +313,14 @@ pub async fn act(
             {
                 Ok(hash) => console
                     .change(move |conn, actor, now| {
-                        administer::set_password_hash(conn, actor, &name, &hash, now)
+                        administer::set_password_hash(
+                            conn,
+                            actor,
+                            &name,
+                            &hash,
+                            Some(&session),
+                            now,
+                        )
                     })
                     .await?
                     .map(|()| "password"),
@@ -350,10 +358,15 @@ pub async fn act(
                 .await?
                 .map(|()| "role_revoked")
         }
-        "end-sessions" => console
-            .change(move |conn, actor, now| administer::end_sessions(conn, actor, &name, now))
-            .await?
-            .map(|_| "sessions_ended"),
+        "end-sessions" => {
+            let session = console.session_id_hash.clone();
+            console
+                .change(move |conn, actor, now| {
+                    administer::end_sessions(conn, actor, &name, Some(&session), now)
+                })
+                .await?
+                .map(|_| "sessions_ended")
+        }
         "delete" if form.confirm == "yes" => console
             .change(move |conn, actor, now| administer::delete(conn, actor, &name, now))
             .await?
@@ -367,7 +380,7 @@ pub async fn act(
         Ok(done) => {
             // These changes queued back-channel logout tokens for the
             // sessions they ended: deliver them now, not at the next tick.
-            if matches!(done, "disabled" | "sessions_ended" | "deleted") {
+            if matches!(done, "disabled" | "sessions_ended" | "deleted" | "password") {
                 console.state.backchannel_wake.notify_one();
             }
             if done == "deleted" {

@@ -39,7 +39,11 @@ async fn authorize(
     let secure = session_cookie::secure(&state);
     let (binding, new_cookie) = csrf::token(&req, secure);
     let session = session_cookie::read(&req, &state);
-    let step = code_flow::start(&state, params, session, binding).await?;
+    let browser = code_flow::Browser {
+        binding,
+        client_ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+    };
+    let step = code_flow::start(&state, params, session, browser).await?;
     let mut response = step_response(step);
     if let Some(cookie) = new_cookie {
         response.add_cookie(&cookie).map_err(AppError::internal)?;

@@ -56,5 +56,15 @@ pub fn step_response(step: Step) -> HttpResponse {
             "Sign-in request rejected",
             &message,
         ),
+        Step::TooManyPending => {
+            let mut page = error_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many sign-ins in progress",
+                "Too many sign-in requests are waiting from your network. Try again in a few minutes.",
+            );
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+            page
+        }
     }
 }

@@ -113,17 +113,18 @@ pub async fn exchange(
         .map(str::to_owned)
         .collect();
     let resource = choose_resource(&granted_resources, params)?;
-    let (user, roles, permissions) =
-        active_user(state, row.user_id.clone(), resource.clone()).await?;
+    let stored_scopes = Scopes::from_stored(&row.scope);
+    let active = active_user(state, row.user_id.clone(), resource.clone(), &stored_scopes).await?;
+    let (user, roles) = (active.user, active.roles);
     let grantee = Grantee {
         sub: user.id.clone(),
-        roles: roles.clone(),
-        permissions,
+        roles: active.token_roles,
+        permissions: active.permissions,
         resource,
         auth_time: Some(row.auth_time),
         sid: Some(row.sid.clone()),
     };
-    let scopes = issue::grantable_scopes(&Scopes::from_stored(&row.scope), &grantee);
+    let scopes = issue::grantable_scopes(&stored_scopes, &grantee);
     let access =
         issue::access_token_with_id(state, token_id, &client.client_id, &scopes, &grantee, now)?;
     let sign_in = SignIn {

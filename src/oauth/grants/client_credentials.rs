@@ -31,21 +31,36 @@ pub async fn exchange(
         OAuthError::new(ErrorCode::InvalidScope, format!("invalid scope {bad:?}"))
     })?;
     let requested_any = !requested.is_empty();
-    let resource = choose_resource(&client.resources, params)?;
+    // A service account's token is for an API; with none requested and no
+    // default there is no audience to give it (RFC 8707 §2).
+    let Some(resource) = choose_resource(&client.resources, params)? else {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidTarget,
+            "no resource was requested and the client has no default API",
+        )
+        .into());
+    };
     let client_id = client.client_id.clone();
     let lookup_resource = resource.clone();
-    let permissions = state
+    let (permissions, role_apis) = state
         .db
-        .run(move |conn| match &lookup_resource {
-            Some(api) => db::roles::client_permissions_on(conn, &client_id, api),
-            None => Ok(Vec::new()),
+        .run(move |conn| {
+            Ok((
+                db::roles::client_permissions_on(conn, &client_id, &lookup_resource)?,
+                db::roles::client_role_apis(conn, &client_id)?,
+            ))
         })
         .await?;
     let grantee = Grantee {
         sub: client.client_id.clone(),
-        roles: client.roles.clone(),
+        roles: crate::accounts::roles::in_access_token(
+            &client.roles,
+            &role_apis,
+            Some(&resource),
+            false,
+        ),
         permissions,
-        resource,
+        resource: Some(resource),
         auth_time: None,
         sid: None,
     };

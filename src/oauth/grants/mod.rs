@@ -45,30 +45,55 @@ pub fn choose_resource(
     }
 }
 
+/// The user a grant speaks for, with what the tokens say of them.
+pub struct ActiveUser {
+    pub user: crate::db::users::UserRow,
+    /// Every role held, for the ID token's `roles` claim.
+    pub roles: Vec<String>,
+    /// The roles the access token names (`accounts::roles::in_access_token`).
+    pub token_roles: Vec<String>,
+    /// Permissions on the token's API audience.
+    pub permissions: Vec<String>,
+}
+
 /// The user a grant speaks for, if still active, with their roles and the
 /// permissions those roles grant on `resource` (the token's API audience).
 pub async fn active_user(
     state: &crate::startup::AppState,
     user_id: String,
     resource: Option<String>,
-) -> Result<(crate::db::users::UserRow, Vec<String>, Vec<String>), GrantError> {
+    scopes: &super::scope::Scopes,
+) -> Result<ActiveUser, GrantError> {
     use crate::db;
-    let (user, roles, permissions) = state
+    let roles_scope = scopes.contains("roles");
+    let audience = resource.clone();
+    let (user, roles, role_apis, permissions) = state
         .db
         .run(move |conn| {
             let user = db::users::find_by_id(conn, &user_id)?;
             let roles = db::users::role_names(conn, &user_id)?;
+            let role_apis = db::roles::user_role_apis(conn, &user_id)?;
             let permissions = match &resource {
                 Some(api) => db::roles::user_permissions_on(conn, &user_id, api)?,
                 None => Vec::new(),
             };
-            Ok((user, roles, permissions))
+            Ok((user, roles, role_apis, permissions))
         })
         .await?;
-    match user.filter(|u| !u.disabled) {
-        Some(user) => Ok((user, roles, permissions)),
-        None => Err(OAuthError::invalid_grant("the user is no longer active").into()),
-    }
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        return Err(OAuthError::invalid_grant("the user is no longer active").into());
+    };
+    Ok(ActiveUser {
+        token_roles: crate::accounts::roles::in_access_token(
+            &roles,
+            &role_apis,
+            audience.as_deref(),
+            roles_scope,
+        ),
+        user,
+        roles,
+        permissions,
+    })
 }
 
 /// How the user signed in, as the code or the refresh token family kept

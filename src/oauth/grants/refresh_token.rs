@@ -47,13 +47,13 @@ pub async fn exchange(
     let grant = &rotated.grant;
     let scopes = requested.unwrap_or_else(|| Scopes::from_stored(&grant.scope));
     let resource = choose_resource(&granted_resources(grant), params)?;
-    let (user, roles, permissions) =
-        active_user(state, grant.user_id.clone(), resource.clone()).await?;
+    let active = active_user(state, grant.user_id.clone(), resource.clone(), &scopes).await?;
+    let (user, roles) = (active.user, active.roles);
     let now = state.clock.now();
     let grantee = Grantee {
         sub: user.id.clone(),
-        roles: roles.clone(),
-        permissions,
+        roles: active.token_roles,
+        permissions: active.permissions,
         resource,
         auth_time: Some(grant.auth_time),
         sid: Some(grant.sid.clone()),

@@ -28,6 +28,7 @@ fn add_many(app: &TestApp, count: usize) {
                     disabled: false,
                     created_at: now,
                     updated_at: now,
+                    tokens_valid_after: 0,
                 },
             )?;
         }

@@ -444,7 +444,7 @@ async fn a_disabled_client_stops_refreshing_until_enabled_again() {
 #[tokio::test]
 async fn a_deleted_client_stops_refreshing_and_its_tokens_do_not_pass_to_a_namesake() {
     let f = Family::start().await;
-    f.app.cli(&["client", "delete", "web"], None).ok();
+    f.app.cli(&["client", "delete", "web", "--yes"], None).ok();
     let response = f.refresh(f.first.refresh_token()).await;
     assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
 
