@@ -178,11 +178,12 @@ pub fn usernames_by_ids(
         .load(conn)?)
 }
 
-/// Refuses every token of the user issued before `now` (see
-/// `oauth::access_token::verify`).
+/// Refuses every token of the user issued before or during the second
+/// `now` (see `oauth::access_token::verify`): `iat` has whole seconds, and a
+/// token minted in the same second as the change may predate it.
 pub fn cut_off_tokens(conn: &mut DbConnection, id: &str, now: i64) -> Result<(), DbError> {
     diesel::update(users::table.find(id))
-        .set(users::tokens_valid_after.eq(now))
+        .set(users::tokens_valid_after.eq(now.saturating_add(1)))
         .execute(conn)?;
     Ok(())
 }

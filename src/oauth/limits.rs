@@ -26,8 +26,10 @@ fn max_length(name: &str) -> usize {
         // An API identifier is at most 255 characters (accounts::apis).
         "resource" => 255,
         "code_verifier" => *CODE_VERIFIER_LENGTH.end(),
-        "code_challenge" => 128,
-        "code" | "refresh_token" | "client_secret" => 512,
+        "client_secret" => 512,
+        // Ours are 43 characters; a client confusing token kinds sends a
+        // JWT, which deserves `invalid_grant`, not a length error.
+        "code" | "refresh_token" => 4096,
         // JWTs: ID tokens and access tokens with many roles and permissions.
         "id_token_hint" | "token" | "access_token" | "client_assertion" => 16 * 1024,
         "prompt"

@@ -385,12 +385,11 @@ async fn a_role_with_some_permissions_opens_only_those_routes() {
         .post("/roles", json!({"name": "escalate"}))
         .await
         .expect_error(403, "forbidden");
-    // Holding the role's permission in the token's claims is not what
-    // counts: granting one more permission to the role opens its route for
-    // the same token at once.
+    // A token carries what it was granted: one more permission for the role
+    // opens its route for the next token, not this one (issue 10).
     app.cli(&["role", "allow", "auditor", ADMIN_API, "users:read"], None)
         .ok();
-    auditor.get("/users").await.expect(200);
+    auditor.get("/users").await.expect_error(403, "forbidden");
     assert_eq!(claims(&auditor.token)["permissions"], json!(["audit:read"]));
 }
 
@@ -637,7 +636,15 @@ async fn a_disabled_or_deleted_subject_is_unauthenticated() {
         .await
         .expect_error(401, "unauthenticated");
     assert!(message.contains("disabled"), "{message}");
+    // Disabling ended every token issued until then: enabling again does
+    // not revive them (issue 10, defect 8).
     admin.post_empty("/users/alice/enable").await.expect(200);
+    alice
+        .get("/users")
+        .await
+        .expect_error(401, "unauthenticated");
+    app.clock.advance(1);
+    let alice = Api::new(&app, user_token(&app, &console, "alice").await);
     alice.get("/users").await.expect(200);
 
     // Signed in with a refresh token: disabling also revokes the access
@@ -655,7 +662,6 @@ async fn a_disabled_or_deleted_subject_is_unauthenticated() {
         .await
         .expect_error(401, "unauthenticated");
     assert!(message.contains("revoked"), "{message}");
-    alice.get("/users").await.expect(200);
 
     // A deleted user.
     admin.delete("/users/alice").await.expect(204);

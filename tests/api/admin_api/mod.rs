@@ -9,6 +9,7 @@
 mod access;
 mod clients;
 mod directory;
+mod escalation;
 mod keys_audit;
 mod privilege;
 mod users;
@@ -492,6 +493,10 @@ pub async fn sign_in_for(
         }
         next = location(app, &response);
     }
+    // A token for the admin API is always consented to, whatever the
+    // client's `--skip-consent` says.
+    assert_eq!(next.path(), "/consent", "{next}");
+    next = approve_consent(app, browser, &next).await;
     assert!(next.as_str().starts_with(REDIRECT_URI), "{next}");
     assert_eq!(param(&next, "state").as_deref(), Some("st-admin"), "{next}");
     let code = param(&next, "code").unwrap_or_else(|| panic!("no code: {next}"));
@@ -511,6 +516,27 @@ pub async fn sign_in_for(
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, StatusCode::OK, "code exchange: {body}");
     Ok(body)
+}
+
+/// Allows the consent page at `consent`; returns where it redirects.
+pub async fn approve_consent(app: &TestApp, browser: &reqwest::Client, consent: &Url) -> Url {
+    let page = browser.get(consent.as_str()).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "{consent}");
+    let html = page.text().await.unwrap();
+    let csrf = form_value(&html, "csrf_token").unwrap_or_else(|| panic!("{html}"));
+    let request = form_value(&html, "request").unwrap_or_else(|| panic!("{html}"));
+    let response = browser
+        .post(app.url("/consent"))
+        .form(&[
+            ("request", request.as_str()),
+            ("csrf_token", &csrf),
+            ("decision", "allow"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "consent");
+    location(app, &response)
 }
 
 /// An admin API token for `username` (who must be able to sign in).
@@ -542,7 +568,9 @@ pub async fn refresh(
 }
 
 /// `/authorize?prompt=none` at `CONSOLE` in `browser`: the callback's
-/// `error`, or `None` if a code came back.
+/// `error`, or `None` if the browser is still signed in. An admin-audience
+/// request is never answered silently, so a live session shows as
+/// `consent_required` and an ended one as `login_required`.
 pub async fn prompt_none_error(app: &TestApp, browser: &reqwest::Client) -> Option<String> {
     let mut authorize = Url::parse(&app.url("/authorize")).unwrap();
     authorize
@@ -561,11 +589,12 @@ pub async fn prompt_none_error(app: &TestApp, browser: &reqwest::Client) -> Opti
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{authorize}");
     let callback = location(app, &response);
     assert!(callback.as_str().starts_with(REDIRECT_URI), "{callback}");
-    if param(&callback, "code").is_some() {
-        None
-    } else {
-        Some(param(&callback, "error").unwrap_or_else(|| panic!("{callback}")))
-    }
+    assert!(
+        param(&callback, "code").is_none(),
+        "prompt=none minted an admin-audience code: {callback}"
+    );
+    Some(param(&callback, "error").unwrap_or_else(|| panic!("{callback}")))
+        .filter(|error| error != "consent_required")
 }
 
 /// The user JSON body the tests create most often.

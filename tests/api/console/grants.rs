@@ -263,7 +263,11 @@ async fn a_client_is_given_a_role_and_it_is_taken_away() {
     let app = TestApp::spawn().await;
     let root = add_root(&app);
     reporting(&app);
-    let secret = add_client(&app, "reports", &["--grant", "client_credentials"]);
+    let secret = add_client(
+        &app,
+        "reports",
+        &["--grant", "client_credentials", "--resource", "reports-api"],
+    );
     let admin = Person::signed_in(&app, "root").await;
     assert!(token_roles(&app, "reports", &secret).await.is_empty());
 

@@ -11,6 +11,7 @@ mod access;
 mod audit_log;
 mod csrf;
 mod directory;
+mod ended_sign_ins;
 mod grants;
 mod landing;
 mod privilege;

@@ -84,6 +84,8 @@ fn resource_server(app: &TestApp, id: &str, api: &str) -> String {
             "client_credentials",
             "--introspect",
             api,
+            "--resource",
+            api,
         ],
         None,
     );

@@ -14,8 +14,17 @@ const DAY: i64 = 86_400;
 
 /// `svc`, a machine client; returns its secret.
 fn add_service(app: &TestApp) -> String {
+    app.cli(&["api", "add", "svc-api"], None).ok();
     let out = app.cli(
-        &["client", "add", "svc", "--grant", "client_credentials"],
+        &[
+            "client",
+            "add",
+            "svc",
+            "--grant",
+            "client_credentials",
+            "--resource",
+            "svc-api",
+        ],
         None,
     );
     out.ok()

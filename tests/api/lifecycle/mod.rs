@@ -4,6 +4,7 @@
 //! housekeeping sweep. `flow` holds the shared pieces.
 
 mod backchannel;
+mod cut_off;
 mod flow;
 mod housekeeping;
 mod introspect;

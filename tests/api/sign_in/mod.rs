@@ -2,7 +2,9 @@
 //! login and consent pages, ID and access tokens, userinfo. `flow` holds
 //! the small helpers that walk the flow; each other file is one concern.
 
+mod audience;
 mod authorize_errors;
+mod bounds;
 mod flow;
 mod login;
 mod pkce;

@@ -387,7 +387,12 @@ async fn authorization_codes_are_long_random_and_distinct() {
 #[tokio::test]
 async fn client_credentials_gives_a_service_token_without_user_or_id_token() {
     let app = TestApp::spawn().await;
-    let secret = flow::add_client(&app, "svc", &["--grant", "client_credentials"]);
+    app.cli(&["api", "add", "reports"], None).ok();
+    let secret = flow::add_client(
+        &app,
+        "svc",
+        &["--grant", "client_credentials", "--resource", "reports"],
+    );
     flow::add_public_client(&app, "spa", &[]);
     let response = flow::token_request(
         &app,
@@ -406,6 +411,7 @@ async fn client_credentials_gives_a_service_token_without_user_or_id_token() {
     let (header, claims) = flow::jwt_parts(json["access_token"].as_str().unwrap());
     assert_eq!(header["typ"], "at+jwt");
     assert_eq!(claims["sub"], "svc");
+    assert_eq!(claims["aud"], "reports");
     assert_eq!(claims["client_id"], "svc");
     assert_eq!(claims["iss"], app.issuer.as_str());
     assert!(claims.get("auth_time").is_none(), "{claims}");
