@@ -312,3 +312,31 @@ async fn no_single_admin_permission_leads_to_another() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     ops.get("/users").await.expect(200);
 }
+
+#[tokio::test]
+async fn a_disabled_client_takes_the_tokens_it_obtained_for_people_with_it() {
+    let app = TestApp::spawn().await;
+    let ops = Api::ops(&app).await;
+    let console = super::add_console(&app);
+    add_user(&app, "dana", &["admin"]);
+    let token = super::user_token(&app, &console, "dana").await;
+    let dana = Api::new(&app, token.clone());
+    dana.get("/users").await.expect(200);
+    let userinfo = || {
+        reqwest::Client::new()
+            .get(app.url("/userinfo"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(userinfo().await.unwrap().status(), StatusCode::OK);
+
+    ops.post_empty(&format!("/clients/{}/disable", super::CONSOLE))
+        .await
+        .expect(200);
+    let message = dana
+        .get("/users")
+        .await
+        .expect_error(401, "unauthenticated");
+    assert!(message.contains("client"), "{message}");
+    assert_eq!(userinfo().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
