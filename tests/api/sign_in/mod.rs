@@ -3,11 +3,13 @@
 //! the small helpers that walk the flow; each other file is one concern.
 
 mod authorize_errors;
+mod client_ip;
 mod flow;
 mod login;
 mod pkce;
 mod prompt;
 mod relying_party;
+mod throttle;
 mod token_errors;
 mod tokens;
 mod userinfo;
