@@ -195,13 +195,14 @@ fn refusal(
         LoginOutcome::Throttled { retry_after_secs } => (
             StatusCode::TOO_MANY_REQUESTS,
             format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds."),
-            Some(retry_after_secs.to_string()),
+            Some(header::HeaderValue::from(retry_after_secs)),
         ),
         LoginOutcome::Busy { retry_after_secs } => (
             StatusCode::SERVICE_UNAVAILABLE,
             "The server is busy. Try again in a moment.".to_owned(),
-            Some(retry_after_secs.to_string()),
+            Some(header::HeaderValue::from(retry_after_secs)),
         ),
+        // (A success is handled before it could come here.)
         LoginOutcome::Invalid | LoginOutcome::Success(_) => (
             StatusCode::UNAUTHORIZED,
             "Incorrect username or password.".to_owned(),
@@ -210,8 +211,7 @@ fn refusal(
     };
     let mut response = retry(status, &message)?;
     if let Some(seconds) = retry_after {
-        let value = header::HeaderValue::from_str(&seconds).map_err(AppError::internal)?;
-        response.headers_mut().insert(header::RETRY_AFTER, value);
+        response.headers_mut().insert(header::RETRY_AFTER, seconds);
     }
     Ok(response)
 }

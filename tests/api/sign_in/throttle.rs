@@ -411,3 +411,30 @@ async fn password_changes_through_the_admin_api_wait_for_a_hashing_slot_too() {
         .await
         .expect(204);
 }
+
+#[tokio::test]
+async fn a_delayed_key_is_remembered_for_its_window_after_the_delay_even_through_a_purge() {
+    // A delay longer than the window: the window counts from its end.
+    let app = TestApp::spawn_with(|s| {
+        s.login.pair_failures_before_delay = 1;
+        s.login.base_delay_secs = 1000;
+        s.login.max_delay_secs = 7200;
+        s.login.account_max_delay_secs = 7200;
+        s.login.failure_window_secs = 900;
+        s.login.account_failure_window_secs = 900;
+    })
+    .await;
+    flow::add_alice(&app);
+    let door = Door::open(&app).await;
+    let answer = door.sign_in("alice", WRONG, &[]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    // More than the window since the failure, not since the delay ended.
+    app.clock.advance(1001);
+    gatehouse::housekeeping::sweep(&app.state).await.unwrap();
+    assert_eq!(failures(&app, pair_key("alice", loopback())), 1);
+    let answer = door.sign_in("alice", WRONG, &[]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let answer = door.sign_in("alice", PASSWORD, &[]).await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(answer.retry_after, Some(2000), "the delay went on doubling");
+}
