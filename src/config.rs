@@ -10,6 +10,9 @@ use url::Url;
 use crate::crypto::SigningAlgorithm;
 use crate::secret::Secret;
 
+pub mod cidr;
+pub use cidr::Cidr;
+
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
 /// Short environment names for the settings an operator sets most often.
@@ -47,6 +50,18 @@ pub struct ServerSettings {
     pub listen: String,
     pub metrics_listen: String,
     pub workers: usize,
+    /// Peers whose forwarding header is believed (see `http::client_ip`).
+    pub trusted_proxies: Vec<Cidr>,
+    pub client_ip_header: ClientIpHeader,
+}
+
+/// Which header a trusted proxy writes the client's address into. Only one
+/// is read: a client can send either, and only the proxy's own is honest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientIpHeader {
+    XForwardedFor,
+    Forwarded,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -109,11 +124,14 @@ pub struct AuthorizeSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginSettings {
-    pub account_failures_before_delay: i64,
+    pub pair_failures_before_delay: i64,
     pub ip_failures_before_delay: i64,
+    pub account_failures_before_delay: i64,
     pub base_delay_secs: i64,
     pub max_delay_secs: i64,
+    pub account_max_delay_secs: i64,
     pub failure_window_secs: i64,
+    pub account_failure_window_secs: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +140,10 @@ pub struct PasswordSettings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Hashes computed at once; 0 means one per CPU core.
+    pub max_concurrent_hashes: usize,
+    /// How long a request waits for a free slot before a 503.
+    pub hash_queue_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -291,10 +313,39 @@ impl Settings {
             ),
             ("housekeeping.batch_size", self.housekeeping.batch_size),
             ("login.failure_window_secs", self.login.failure_window_secs),
+            (
+                "login.account_failure_window_secs",
+                self.login.account_failure_window_secs,
+            ),
+            (
+                "login.pair_failures_before_delay",
+                self.login.pair_failures_before_delay,
+            ),
+            (
+                "login.ip_failures_before_delay",
+                self.login.ip_failures_before_delay,
+            ),
+            (
+                "login.account_failures_before_delay",
+                self.login.account_failures_before_delay,
+            ),
         ];
         for (name, value) in positive {
             if value <= 0 {
                 return Err(err(format!("{name} must be positive")));
+            }
+        }
+        for (name, max) in [
+            ("login.max_delay_secs", self.login.max_delay_secs),
+            (
+                "login.account_max_delay_secs",
+                self.login.account_max_delay_secs,
+            ),
+        ] {
+            if max < self.login.base_delay_secs {
+                return Err(err(format!(
+                    "{name} must be at least login.base_delay_secs"
+                )));
             }
         }
         crate::crypto::password::params(&self.passwords)
@@ -413,6 +464,14 @@ fn set_known_path(table: &mut toml::Table, path: &str, raw: &str) {
             .parse::<bool>()
             .map(toml::Value::Boolean)
             .unwrap_or_else(|_| toml::Value::String(raw.to_owned())),
+        // Lists are comma-separated: `10.0.0.0/8,127.0.0.1/32`.
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_owned()))
+                .collect(),
+        ),
         _ => toml::Value::String(raw.to_owned()),
     };
     set_path(table, path, value);
@@ -491,6 +550,55 @@ mod tests {
         assert!(e.to_string().contains("access_token_ttl_secs"), "{e}");
         let e = load(&[("GATEHOUSE_LISTEN", "nowhere")]).unwrap_err();
         assert!(e.to_string().contains("server.listen"), "{e}");
+    }
+
+    #[test]
+    fn trusted_proxies_come_as_a_comma_separated_list_and_bad_ranges_name_the_setting() {
+        let settings = load(&[]).unwrap();
+        assert!(settings.server.trusted_proxies.is_empty());
+        assert_eq!(
+            settings.server.client_ip_header,
+            ClientIpHeader::XForwardedFor
+        );
+        let settings = load(&[
+            (
+                "GATEHOUSE__SERVER__TRUSTED_PROXIES",
+                "10.0.0.0/8, 127.0.0.1/32,,2001:db8::/48",
+            ),
+            ("GATEHOUSE__SERVER__CLIENT_IP_HEADER", "forwarded"),
+        ])
+        .unwrap();
+        let ranges: Vec<String> = settings
+            .server
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ranges, ["10.0.0.0/8", "127.0.0.1/32", "2001:db8::/48"]);
+        assert_eq!(settings.server.client_ip_header, ClientIpHeader::Forwarded);
+        let e = load(&[(
+            "GATEHOUSE__SERVER__TRUSTED_PROXIES",
+            "10.0.0.0/8,10.0.0.0/33",
+        )])
+        .unwrap_err();
+        assert!(e.to_string().contains("server.trusted_proxies"), "{e}");
+        assert!(e.to_string().contains("10.0.0.0/33"), "{e}");
+        let e = load(&[("GATEHOUSE__SERVER__CLIENT_IP_HEADER", "x-real-ip")]).unwrap_err();
+        assert!(e.to_string().contains("server.client_ip_header"), "{e}");
+    }
+
+    #[test]
+    fn login_limits_must_be_positive_and_delays_ordered() {
+        let e = load(&[("GATEHOUSE__LOGIN__PAIR_FAILURES_BEFORE_DELAY", "0")]).unwrap_err();
+        assert!(
+            e.to_string().contains("login.pair_failures_before_delay"),
+            "{e}"
+        );
+        let e = load(&[("GATEHOUSE__LOGIN__ACCOUNT_MAX_DELAY_SECS", "1")]).unwrap_err();
+        assert!(
+            e.to_string().contains("login.account_max_delay_secs"),
+            "{e}"
+        );
     }
 
     #[test]

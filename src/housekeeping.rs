@@ -20,7 +20,8 @@ pub async fn sweep(state: &AppState) -> Result<Purged, db::DbError> {
     let cut = Cutoffs {
         now,
         codes_before: now - tokens.access_token_ttl_secs - tokens.authorization_code_ttl_secs,
-        failures_before: now - state.settings.login.failure_window_secs,
+        failures_before: now
+            - crate::accounts::throttle::longest_window_secs(&state.settings.login),
         history_before: now - 7 * DAY,
         grace_before: now - tokens.refresh_token_reuse_grace_secs,
     };

@@ -5,7 +5,10 @@ use std::{sync::Arc, time::Duration};
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::crypto::{KeyPolicy, KeyStore, KeyStoreError, MasterKey, password::PasswordHasher};
+use crate::crypto::{
+    KeyPolicy, KeyStore, KeyStoreError, MasterKey,
+    password::{HashLimiter, PasswordHasher},
+};
 use crate::db::{self, Db, DbError};
 
 /// Everything a request handler or CLI command needs, built once.
@@ -15,6 +18,10 @@ pub struct AppState {
     pub db: Db,
     pub keys: Arc<KeyStore>,
     pub passwords: Arc<PasswordHasher>,
+    /// Bounds concurrent password hashing on request paths (`passwords.
+    /// max_concurrent_hashes`); every hash or verification a request makes
+    /// runs through it.
+    pub hash_limiter: Arc<HashLimiter>,
     /// Seals short-lived secrets at rest (a refresh token's successor during
     /// the reuse grace window).
     pub sealer: Arc<MasterKey>,
@@ -98,11 +105,13 @@ pub fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     let keys = db.run_blocking(|conn| Ok(KeyStore::load(conn, master, policy, now)))??;
     let passwords = PasswordHasher::new(&settings.passwords)?;
     let sealer = master_key(&settings)?;
+    let hash_limiter = HashLimiter::new(&settings.passwords);
     Ok(AppState {
         settings: Arc::new(settings),
         db,
         keys: Arc::new(keys),
         passwords: Arc::new(passwords),
+        hash_limiter: Arc::new(hash_limiter),
         sealer: Arc::new(sealer),
         clock,
         backchannel_wake: Arc::new(tokio::sync::Notify::new()),

@@ -1,9 +1,17 @@
 //! Password sign-in: throttled, timing-equalised, audited.
+//!
+//! The attempt is counted against the throttle first (one conditional
+//! statement per key, committed at once), so that concurrent attempts
+//! cannot all pass a check made before any of them was counted; only a
+//! counted attempt gets a password check, which waits for a hashing slot.
+
+use std::net::IpAddr;
 
 use serde_json::json;
 
-use super::throttle;
+use super::throttle::{self, Admission, AttemptKeys};
 use crate::audit::{self, Event};
+use crate::crypto::password::{HashError, HashLimiter};
 use crate::db::{self, DbError, users::UserRow};
 use crate::startup::AppState;
 
@@ -16,44 +24,62 @@ pub enum LoginOutcome {
     Throttled {
         retry_after_secs: i64,
     },
+    /// Every password-hashing slot stayed busy; nothing was checked or
+    /// counted.
+    Busy {
+        retry_after_secs: u64,
+    },
 }
 
 pub async fn authenticate(
     state: &AppState,
     username: &str,
     password: String,
-    client_ip: &str,
+    client_ip: Option<IpAddr>,
 ) -> Result<LoginOutcome, DbError> {
     let now = state.clock.now();
-    let keys = vec![throttle::account_key(username), throttle::ip_key(client_ip)];
-    let lookup_name = username.to_owned();
-    let lookup_keys = keys.clone();
-    let (blocked, user) = state
-        .db
-        .run(move |conn| {
-            let blocked = throttle::blocked_for(conn, &lookup_keys, now)?;
-            let user = match blocked {
-                Some(_) => None,
-                None => db::users::find_by_username(conn, &lookup_name)?,
-            };
-            Ok((blocked, user))
-        })
-        .await?;
-    if let Some(retry_after_secs) = blocked {
+    let keys = AttemptKeys::new(username, client_ip);
+    let settings = state.settings.login.clone();
+    let (admission, user) = {
+        let (keys, settings, name) = (keys.clone(), settings.clone(), username.to_owned());
+        state
+            .db
+            .run(move |conn| {
+                let admission = throttle::count(conn, &keys, &settings, now)?;
+                let user = match admission {
+                    Admission::Counted => db::users::find_by_username(conn, &name)?,
+                    Admission::Delayed { .. } => None,
+                };
+                Ok((admission, user))
+            })
+            .await?
+    };
+    if let Admission::Delayed { retry_after_secs } = admission {
         return Ok(LoginOutcome::Throttled { retry_after_secs });
     }
 
+    let slot = match state.hash_limiter.acquire().await {
+        Ok(slot) => slot,
+        Err(HashError::Busy { retry_after_secs }) => {
+            let settings = settings.clone();
+            state
+                .db
+                .run(move |conn| throttle::not_checked(conn, &keys, &settings))
+                .await?;
+            return Ok(LoginOutcome::Busy { retry_after_secs });
+        }
+        Err(other) => return Err(DbError::Unavailable(other.to_string())),
+    };
     // Unknown, disabled and password-less users are checked against the
     // dummy hash: every path costs one argon2 verification.
     let usable = user.filter(|u| !u.disabled && u.password_hash.is_some());
     let stored = usable.as_ref().and_then(|u| u.password_hash.clone());
     let hasher = state.passwords.clone();
-    let verified = tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
+    let verified = HashLimiter::run_in(slot, move || hasher.verify(&password, stored.as_deref()))
         .await
-        .map_err(|e| DbError::Unavailable(format!("password check failed: {e}")))?;
+        .map_err(|e| DbError::Unavailable(e.to_string()))?;
 
-    let settings = state.settings.login.clone();
-    let ip = client_ip.to_owned();
+    let ip = client_ip.map(|ip| ip.to_string());
     let name = username.to_owned();
     match (verified, usable) {
         (true, Some(user)) => {
@@ -61,14 +87,14 @@ pub async fn authenticate(
             state
                 .db
                 .run(move |conn| {
-                    throttle::clear(conn, &keys[0])?;
+                    throttle::succeeded(conn, &keys, &settings)?;
                     audit::record(
                         conn,
                         Event {
                             kind: "login.success",
                             actor: Some(&user_id),
                             subject: Some(&user_id),
-                            client_ip: Some(&ip),
+                            client_ip: ip.as_deref(),
                             details: Some(json!({ "method": "pwd" })),
                         },
                         now,
@@ -77,31 +103,18 @@ pub async fn authenticate(
                 .await?;
             Ok(LoginOutcome::Success(user))
         }
+        // The failure was counted before the check.
         _ => {
             state
                 .db
                 .run(move |conn| {
-                    throttle::record_failure(
-                        conn,
-                        &keys[0],
-                        settings.account_failures_before_delay,
-                        &settings,
-                        now,
-                    )?;
-                    throttle::record_failure(
-                        conn,
-                        &keys[1],
-                        settings.ip_failures_before_delay,
-                        &settings,
-                        now,
-                    )?;
                     audit::record(
                         conn,
                         Event {
                             kind: "login.failure",
                             actor: None,
                             subject: Some(&name),
-                            client_ip: Some(&ip),
+                            client_ip: ip.as_deref(),
                             details: None,
                         },
                         now,

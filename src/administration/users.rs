@@ -193,7 +193,7 @@ pub fn unlock(
     now: i64,
 ) -> Result<(), AccountError> {
     let user = managed_user(conn, actor, username)?;
-    throttle::clear(conn, &throttle::account_key(&user.username))?;
+    throttle::unlock_account(conn, &user.username)?;
     actor.record(
         conn,
         "admin.user.unlocked",

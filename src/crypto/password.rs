@@ -12,6 +12,9 @@ use argon2::{
 use crate::config::PasswordSettings;
 use crate::secret::Secret;
 
+pub mod limiter;
+pub use limiter::{HashError, HashLimiter};
+
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Long enough for any passphrase, short enough that hashing stays bounded.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
@@ -116,6 +119,8 @@ mod tests {
             memory_kib: 1024,
             iterations: 1,
             parallelism: 1,
+            max_concurrent_hashes: 1,
+            hash_queue_timeout_ms: 0,
         })
         .unwrap()
     }

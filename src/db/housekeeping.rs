@@ -121,7 +121,7 @@ pub fn sweep(conn: &mut DbConnection, cut: Cutoffs, limit: i64) -> Result<Purged
             throttle_key,
             login_failures::last_failure_at
                 .lt(cut.failures_before)
-                .and(login_failures::blocked_until.lt(cut.now)),
+                .and(login_failures::blocked_until.lt(cut.failures_before)),
             limit
         ),
         setup_tokens: purge!(

@@ -1,9 +1,13 @@
 //! Application errors → responses, in one place. Internal faults are logged
 //! once with their cause chain and answered opaquely.
 
-use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header},
+};
 use askama::Template;
 
+use crate::crypto::password::HashError;
 use crate::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +20,9 @@ pub enum AppError {
     NotFound,
     #[error("service unavailable")]
     Unavailable(#[source] DbError),
+    /// Every password-hashing slot is busy: come back shortly.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -23,6 +30,15 @@ pub enum AppError {
 impl AppError {
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         AppError::Internal(Box::new(error))
+    }
+}
+
+impl From<HashError> for AppError {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy { retry_after_secs } => AppError::Busy { retry_after_secs },
+            failed @ HashError::Failed(_) => AppError::internal(failed),
+        }
     }
 }
 
@@ -70,7 +86,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,6 +97,18 @@ impl ResponseError for AppError {
             AppError::BadRequest(message) => error_page(status, "Bad request", message),
             AppError::Forbidden(message) => error_page(status, "Forbidden", message),
             AppError::NotFound => error_page(status, "Not found", "There is nothing here."),
+            AppError::Busy { retry_after_secs } => {
+                let mut response = error_page(
+                    status,
+                    "Busy",
+                    "The server is busy. Please try again in a moment.",
+                );
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(*retry_after_secs),
+                );
+                response
+            }
             AppError::Unavailable(_) | AppError::Internal(_) => {
                 tracing::error!(error = %log_chain(self), "request failed");
                 error_page(

@@ -2,6 +2,7 @@
 //! one place errors become responses.
 
 mod admin_api;
+pub(crate) mod client_ip;
 mod console;
 pub(crate) mod csrf;
 pub(crate) mod error;

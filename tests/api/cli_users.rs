@@ -289,7 +289,7 @@ async fn user_show_and_update() {
 async fn user_unlock_lifts_the_sign_in_throttle() {
     let app = TestApp::spawn().await;
     let sub = add_user(&app, "hana", &[]);
-    let failures = app.state.settings.login.account_failures_before_delay;
+    let failures = app.state.settings.login.pair_failures_before_delay;
     let browser = Browser::new(&app);
     for attempt in 1..=failures {
         assert_eq!(

@@ -60,7 +60,7 @@ impl FromRequest for Admin {
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim().to_owned());
-        let client_ip = req.peer_addr().map(|a| a.ip().to_string());
+        let client_ip = crate::http::client_ip::for_audit(req);
         Box::pin(async move {
             let state = state.ok_or(ApiError::Internal)?;
             let token = token

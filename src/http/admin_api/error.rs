@@ -27,6 +27,9 @@ pub enum ApiError {
     Invalid(String),
     #[error("the database is unavailable")]
     Unavailable,
+    /// Every password-hashing slot is busy.
+    #[error("the server is busy; retry in {0} s")]
+    Busy(u64),
     #[error("internal error")]
     Internal,
 }
@@ -48,7 +51,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::Invalid(_) => "invalid_input",
-            Self::Unavailable => "unavailable",
+            Self::Unavailable | Self::Busy(_) => "unavailable",
             Self::Internal => "internal",
         }
     }
@@ -62,7 +65,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -70,6 +73,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Self::Busy(seconds) = self {
+            response.insert_header((header::RETRY_AFTER, *seconds));
+        }
         if let Self::Unauthenticated(_) = self {
             response.insert_header((
                 header::WWW_AUTHENTICATE,
@@ -80,6 +86,19 @@ impl ResponseError for ApiError {
             error: self.code(),
             message: self.to_string(),
         })
+    }
+}
+
+impl From<crate::crypto::password::HashError> for ApiError {
+    fn from(error: crate::crypto::password::HashError) -> Self {
+        use crate::crypto::password::HashError;
+        match error {
+            HashError::Busy { retry_after_secs } => ApiError::Busy(retry_after_secs),
+            HashError::Failed(reason) => {
+                tracing::error!(error = %reason, "password hashing failed");
+                ApiError::Internal
+            }
+        }
     }
 }
 

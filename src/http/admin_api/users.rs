@@ -171,11 +171,14 @@ pub async fn create(
     let hasher = admin.state.passwords.clone();
     let now = admin.state.clock.now();
     // Hash before the transaction: argon2id must not hold a connection.
-    let row = web::block(move || {
-        accounts::prepare_user(&new, password.as_ref(), &hasher, now).map(|row| (row, new.roles))
-    })
-    .await
-    .map_err(|_| ApiError::Internal)??;
+    let row = admin
+        .state
+        .hash_limiter
+        .run(move || {
+            accounts::prepare_user(&new, password.as_ref(), &hasher, now)
+                .map(|row| (row, new.roles))
+        })
+        .await??;
     let (row, roles) = row;
     let username = row.username.clone();
     admin
@@ -239,9 +242,11 @@ pub async fn set_password(
     let password = Secret::new(body.get()?.into_inner().password);
     let hasher = admin.state.passwords.clone();
     // Hash before the transaction: argon2id must not hold a connection.
-    let hash = web::block(move || hasher.hash(&password))
-        .await
-        .map_err(|_| ApiError::Internal)?
+    let hash = admin
+        .state
+        .hash_limiter
+        .run(move || hasher.hash(&password))
+        .await?
         .map_err(|e| ApiError::Invalid(e.to_string()))?;
     let username = username.into_inner();
     admin

@@ -45,6 +45,9 @@ pub enum ConsoleError {
     Internal,
     #[error("unavailable")]
     Unavailable,
+    /// Every password-hashing slot is busy.
+    #[error("busy")]
+    Busy(u64),
 }
 
 impl ResponseError for ConsoleError {
@@ -54,7 +57,7 @@ impl ResponseError for ConsoleError {
             Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -83,6 +86,32 @@ impl ResponseError for ConsoleError {
                 "Unavailable",
                 "The database is unavailable. Try again shortly.",
             ),
+            Self::Busy(seconds) => {
+                let mut response = error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Busy",
+                    "The server is busy. Try again in a moment.",
+                );
+                response.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(*seconds),
+                );
+                response
+            }
+        }
+    }
+}
+
+impl From<crate::crypto::password::HashError> for ConsoleError {
+    fn from(error: crate::crypto::password::HashError) -> Self {
+        match error {
+            crate::crypto::password::HashError::Busy { retry_after_secs } => {
+                Self::Busy(retry_after_secs)
+            }
+            crate::crypto::password::HashError::Failed(reason) => {
+                tracing::error!(error = %reason, "password hashing failed");
+                Self::Internal
+            }
         }
     }
 }
@@ -199,7 +228,7 @@ impl FromRequest for Console {
                 csrf_token,
                 session_id_hash: session.id_hash,
                 new_csrf_cookie,
-                client_ip: req.peer_addr().map(|a| a.ip().to_string()),
+                client_ip: crate::http::client_ip::for_audit(&req),
             })
         })
     }

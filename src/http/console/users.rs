@@ -174,10 +174,11 @@ pub async fn create(
     let prepare = new.clone();
     // Hash before the transaction: argon2id is slow and must not hold a
     // connection.
-    let prepared =
-        web::block(move || accounts::prepare_user(&prepare, password.as_ref(), &hasher, now))
-            .await
-            .map_err(|_| ConsoleError::Internal)?;
+    let prepared = console
+        .state
+        .hash_limiter
+        .run(move || accounts::prepare_user(&prepare, password.as_ref(), &hasher, now))
+        .await?;
     let outcome = match prepared {
         Ok(row) => {
             let username = row.username.clone();
@@ -307,9 +308,11 @@ pub async fn act(
             let hasher = console.state.passwords.clone();
             let session = console.session_id_hash.clone();
             let password = Secret::new(form.password);
-            match web::block(move || hasher.hash(&password))
-                .await
-                .map_err(|_| ConsoleError::Internal)?
+            match console
+                .state
+                .hash_limiter
+                .run(move || hasher.hash(&password))
+                .await?
             {
                 Ok(hash) => console
                     .change(move |conn, actor, now| {

@@ -41,7 +41,7 @@ async fn authorize(
     let session = session_cookie::read(&req, &state);
     let browser = code_flow::Browser {
         binding,
-        client_ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+        client_ip: crate::http::client_ip::for_audit(&req),
     };
     let step = code_flow::start(&state, params, session, browser).await?;
     let mut response = step_response(step);

@@ -1,13 +1,17 @@
 //! `/login`: the password form, either for a pending authorization request
 //! (`?request=ID`) or for Gatehouse's own pages (`?return_to=/admin/...`).
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::login::{LoginOutcome, authenticate};
 use crate::http::{
-    AppError, csrf, error::error_page, oauth::responses::step_response, session_cookie,
+    AppError, client_ip, csrf, error::error_page, oauth::responses::step_response, session_cookie,
 };
 use crate::oauth::code_flow::{self, PendingView};
 use crate::startup::AppState;
@@ -150,7 +154,14 @@ pub async fn submit(
         )
     };
     let username = form.username.trim().to_owned();
-    match authenticate(&state, &username, form.password.clone(), &client_ip(&req)).await? {
+    match authenticate(
+        &state,
+        &username,
+        form.password.clone(),
+        client_ip::of(&req),
+    )
+    .await?
+    {
         LoginOutcome::Success(user) => {
             let old_session = session_cookie::read(&req, &state);
             let (cookie, step) = code_flow::after_login(
@@ -169,18 +180,40 @@ pub async fn submit(
             }
             Ok(response)
         }
-        LoginOutcome::Invalid => retry(StatusCode::UNAUTHORIZED, "Incorrect username or password."),
-        LoginOutcome::Throttled { retry_after_secs } => retry(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds."),
-        ),
+        refused => refusal(refused, retry),
     }
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// The form again, saying why the sign-in did not happen: 401 for wrong
+/// credentials, 429 while throttled, 503 while every hashing slot is busy
+/// (the last two with `Retry-After`).
+fn refusal(
+    outcome: LoginOutcome,
+    retry: impl FnOnce(StatusCode, &str) -> Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let (status, message, retry_after) = match outcome {
+        LoginOutcome::Throttled { retry_after_secs } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds."),
+            Some(header::HeaderValue::from(retry_after_secs)),
+        ),
+        LoginOutcome::Busy { retry_after_secs } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server is busy. Try again in a moment.".to_owned(),
+            Some(header::HeaderValue::from(retry_after_secs)),
+        ),
+        // (A success is handled before it could come here.)
+        LoginOutcome::Invalid | LoginOutcome::Success(_) => (
+            StatusCode::UNAUTHORIZED,
+            "Incorrect username or password.".to_owned(),
+            None,
+        ),
+    };
+    let mut response = retry(status, &message)?;
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+    }
+    Ok(response)
 }
 
 fn show_console(
@@ -233,7 +266,7 @@ async fn submit_console(
         )
     };
     let username = form.username.trim().to_owned();
-    match authenticate(state, &username, form.password.clone(), &client_ip(req)).await? {
+    match authenticate(state, &username, form.password.clone(), client_ip::of(req)).await? {
         LoginOutcome::Success(user) => {
             let old_session = session_cookie::read(req, state);
             let cookie = crate::accounts::sessions::sign_in(state, user.id, old_session).await?;
@@ -243,11 +276,7 @@ async fn submit_console(
                 .map_err(AppError::internal)?;
             Ok(response)
         }
-        LoginOutcome::Invalid => retry(StatusCode::UNAUTHORIZED, "Incorrect username or password."),
-        LoginOutcome::Throttled { retry_after_secs } => retry(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds."),
-        ),
+        refused => refusal(refused, retry),
     }
 }
 

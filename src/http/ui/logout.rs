@@ -141,7 +141,7 @@ async fn finish(
     evaluation: Evaluation,
 ) -> Result<HttpResponse, AppError> {
     if let Some(session) = &session {
-        let ip = req.peer_addr().map(|addr| addr.ip().to_string());
+        let ip = crate::http::client_ip::for_audit(req);
         logout::end_session(state, session, ip).await?;
     }
     let mut response = match evaluation.redirect {

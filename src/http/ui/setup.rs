@@ -166,11 +166,12 @@ pub async fn submit(
     };
     let password = Secret::new(form.password.clone());
     let passwords = state.passwords.clone();
-    // Hashing is deliberately slow: keep it off the async workers.
-    let prepared =
-        web::block(move || users::prepare_user(&new_user, Some(&password), &passwords, now))
-            .await
-            .map_err(AppError::internal)?;
+    // Hashing is deliberately slow: keep it off the async workers, in one
+    // of the bounded hashing slots.
+    let prepared = state
+        .hash_limiter
+        .run(move || users::prepare_user(&new_user, Some(&password), &passwords, now))
+        .await?;
     let admin = match prepared {
         Ok(admin) => admin,
         Err(error) => return retry(&error.to_string()),

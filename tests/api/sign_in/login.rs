@@ -297,7 +297,8 @@ async fn a_first_party_client_skips_consent() {
 async fn repeated_failures_throttle_the_account_until_the_delay_passes() {
     let app = app_with_web().await;
     let id = pending_login(&app).await;
-    let failures = app.state.settings.login.account_failures_before_delay;
+    // Five failures for one account from one address (the pair).
+    let failures = app.state.settings.login.pair_failures_before_delay;
     assert_eq!(failures, 5, "the documented default");
     for attempt in 1..=failures {
         let response = flow::submit_login(&app, &app.client, &id, "alice", "wrong password!").await;

@@ -5,11 +5,13 @@
 mod audience;
 mod authorize_errors;
 mod bounds;
+mod client_ip;
 mod flow;
 mod login;
 mod pkce;
 mod prompt;
 mod relying_party;
+mod throttle;
 mod token_errors;
 mod tokens;
 mod userinfo;
