@@ -81,7 +81,9 @@ pub async fn rotate_due_keys(state: &AppState) -> Result<(), db::DbError> {
                 if newest.is_some_and(|created| created + days * DAY <= now) {
                     match keys.rotate(conn, alg, now, false) {
                         Ok(kid) => {
-                            tracing::info!(target: "audit", %alg, %kid, "scheduled key rotation")
+                            tracing::info!(target: "audit", %alg, %kid, "scheduled key rotation");
+                            // Other nodes publish the new key at once.
+                            db::change_epoch::bump(conn)?;
                         }
                         Err(error) => {
                             tracing::error!(%alg, %error, "scheduled key rotation failed")

@@ -1,10 +1,12 @@
-//! Changes to signing keys: rotation (publish ahead, or at once for a
-//! leaked key) and retirement, each recorded with the key it made or ended.
+//! Changes to signing keys: rotation (publish ahead, or at once), retirement
+//! (stops signing, still verifies what it signed) and revocation (a leaked
+//! key: trusted by nothing from now on), each recorded with the key it made
+//! or ended.
 
 use serde_json::json;
 
 use super::Actor;
-use crate::crypto::{KeyStore, KeyStoreError, SigningAlgorithm};
+use crate::crypto::{KeyStore, KeyStoreError, Revocation, SigningAlgorithm};
 use crate::db::DbConnection;
 
 /// Creates a key for `alg`; returns its `kid`.
@@ -28,14 +30,47 @@ pub fn rotate(
 }
 
 /// Stops a key signing; it stays published until its tokens expire.
+/// Returns the replacement made when it was its algorithm's only signer.
 pub fn retire(
     conn: &mut DbConnection,
     actor: &Actor,
     keys: &KeyStore,
     kid: &str,
     now: i64,
-) -> Result<(), KeyStoreError> {
-    keys.retire(conn, kid, now)?;
-    actor.record(conn, "admin.key.retired", kid, json!({ "kid": kid }), now)?;
-    Ok(())
+) -> Result<Option<String>, KeyStoreError> {
+    let replacement = keys.retire(conn, kid, now)?;
+    actor.record(
+        conn,
+        "admin.key.retired",
+        kid,
+        json!({ "kid": kid, "replacement": replacement }),
+        now,
+    )?;
+    Ok(replacement)
+}
+
+/// Revokes a key: it leaves the JWKS and no token it signed verifies any
+/// more, on this server at once and on the others when they see the change
+/// epoch move. Revoking a revoked key changes nothing and records nothing.
+pub fn revoke(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    keys: &KeyStore,
+    kid: &str,
+    now: i64,
+) -> Result<Revocation, KeyStoreError> {
+    let revocation = keys.revoke(conn, kid, now)?;
+    if !revocation.already_revoked {
+        actor.record(
+            conn,
+            "admin.key.revoked",
+            kid,
+            json!({
+                "alg": revocation.alg.as_str(),
+                "replacement": revocation.replacement,
+            }),
+            now,
+        )?;
+    }
+    Ok(revocation)
 }

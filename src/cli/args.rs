@@ -94,8 +94,13 @@ pub enum KeysCommand {
         #[arg(long)]
         now: bool,
     },
-    /// Stop a key signing now; it stays published until its tokens expire.
+    /// Stop a key signing now; it stays published, and its tokens valid,
+    /// until they expire.
     Retire { kid: String },
+    /// Revoke a leaked key: it leaves the JWKS and every token it signed is
+    /// refused at once (on every server within 2 s). Makes a replacement
+    /// that signs at once if it was its algorithm's only signer.
+    Revoke { kid: String },
 }
 
 #[derive(Debug, Subcommand)]

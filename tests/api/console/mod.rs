@@ -12,6 +12,7 @@ mod audit_log;
 mod csrf;
 mod directory;
 mod grants;
+mod keys;
 mod landing;
 mod privilege;
 mod users;
