@@ -16,6 +16,18 @@ pub enum JwtError {
     WrongType,
     #[error("invalid token: {0}")]
     Invalid(String),
+    #[error("the token's lifetime is longer than this issuer gives its kind")]
+    TooLong,
+}
+
+/// Refuses a token whose lifetime (`exp − iat`) exceeds `max_secs`, the
+/// configured TTL of its kind: this issuer never signs one, so it was
+/// forged with a leaked key (or signed under a longer, since-lowered TTL).
+pub fn check_lifetime(iat: i64, exp: i64, max_secs: i64) -> Result<(), JwtError> {
+    if exp.saturating_sub(iat) > max_secs {
+        return Err(JwtError::TooLong);
+    }
+    Ok(())
 }
 
 /// Checks signature, `typ`, algorithm (the key's own, never the header's

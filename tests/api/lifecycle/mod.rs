@@ -9,6 +9,7 @@ mod flow;
 mod housekeeping;
 mod introspect;
 mod keys;
+mod lifetime;
 mod logout;
 mod refresh;
 mod revocation;
