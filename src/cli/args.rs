@@ -90,7 +90,8 @@ pub enum KeysCommand {
         /// Only this algorithm (RS256, ES256 or EdDSA); default: all.
         #[arg(long, value_name = "ALG")]
         alg: Option<SigningAlgorithm>,
-        /// Sign with the new key at once (for a leaked key).
+        /// Sign with the new key at once (the old one still verifies its
+        /// tokens; for a leaked key, `keys revoke` it).
         #[arg(long)]
         now: bool,
     },

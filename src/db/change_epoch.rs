@@ -11,7 +11,7 @@ use super::schema::change_epoch;
 use super::{DbConnection, DbError};
 
 /// The one row's key.
-const ROW: i32 = 1;
+const ROW: i64 = 1;
 
 /// The current epoch (0 if the row is missing, which a migration prevents).
 pub fn current(conn: &mut DbConnection) -> Result<i64, DbError> {

@@ -112,7 +112,7 @@ diesel::table! {
 
 diesel::table! {
     change_epoch (id) {
-        id -> Integer,
+        id -> BigInt,
         epoch -> BigInt,
     }
 }

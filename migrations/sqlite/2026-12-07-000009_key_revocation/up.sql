@@ -8,7 +8,7 @@ ALTER TABLE signing_keys ADD COLUMN revoked_at BIGINT;
 -- caches) when it moves, so a change made by another node or by the
 -- command line takes effect everywhere within a second or two.
 CREATE TABLE change_epoch (
-    id INTEGER PRIMARY KEY,
+    id BIGINT PRIMARY KEY,
     epoch BIGINT NOT NULL
 );
 INSERT INTO change_epoch (id, epoch) VALUES (1, 0);

@@ -52,7 +52,8 @@ pub struct RevokedKey {
 pub struct RotateBody {
     /// RS256, ES256 or EdDSA; all when absent.
     pub alg: Option<String>,
-    /// Sign with the new key at once (a leaked key).
+    /// Sign with the new key at once (the old one still verifies its tokens;
+    /// revoke a leaked key instead).
     #[serde(default)]
     pub now: bool,
 }
