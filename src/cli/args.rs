@@ -97,11 +97,19 @@ pub enum KeysCommand {
     },
     /// Stop a key signing now; it stays published, and its tokens valid,
     /// until they expire.
-    Retire { kid: String },
+    Retire {
+        /// Kids are base64url and may start with `-`.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
     /// Revoke a leaked key: it leaves the JWKS and every token it signed is
     /// refused at once (on every server within 2 s). Makes a replacement
     /// that signs at once if it was its algorithm's only signer.
-    Revoke { kid: String },
+    Revoke {
+        /// Kids are base64url and may start with `-`.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
