@@ -3,8 +3,8 @@
 //! command line's changes too); every server polls the epoch and, when it
 //! moves, re-reads everything it holds in memory. A change made on one node
 //! is thus in force on every node within `POLL_EVERY` and one refresh.
-//! The node that makes a change refreshes at once besides (the key store
-//! does so inside the change's transaction).
+//! The node that makes a change refreshes at once besides, once it has
+//! committed ([`refresh_now`]; `administration::keys::apply` does so).
 //!
 //! To make a new cache follow changes: implement [`Refresh`] for it and add
 //! it to [`refreshers`]. A cache that can simply be emptied ignores the
@@ -72,6 +72,25 @@ pub fn refresh_all(
                 .map(|error| format!("{}: {error}", refresher.name()))
         })
         .collect()
+}
+
+/// Re-reads everything on this server now: after a change it committed
+/// itself, so that the change is in force here before it answers. A
+/// failure is logged; the next poll sees the epoch moved and retries.
+pub async fn refresh_now(state: &AppState) {
+    let refreshers = refreshers(state);
+    let now = state.clock.now();
+    let outcome = state
+        .db
+        .run(move |conn| Ok(refresh_all(conn, &refreshers, now)))
+        .await;
+    match outcome {
+        Ok(failures) if failures.is_empty() => {}
+        Ok(failures) => {
+            tracing::error!(failures = %failures.join("; "), "refresh after a change failed")
+        }
+        Err(error) => tracing::warn!(%error, "refresh after a change skipped"),
+    }
 }
 
 /// What one poll saw and did.

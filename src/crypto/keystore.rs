@@ -117,6 +117,13 @@ impl KeyStore {
 
     /// Re-reads the table (other nodes and the CLI rotate keys) and applies
     /// the time-based transitions. Keys already parsed are reused.
+    ///
+    /// `rotate`, `retire` and `revoke` change only the table, inside the
+    /// caller's transaction; the caller refreshes once it has committed
+    /// (`administration::keys::apply`). Refreshing inside the transaction
+    /// would install a view that a rollback then belies, and that a refresh
+    /// on another connection, reading what was committed before, could
+    /// overwrite until the next poll.
     pub fn refresh(&self, conn: &mut DbConnection, now: i64) -> Result<(), KeyStoreError> {
         let _one_at_a_time = self
             .refreshing
@@ -220,7 +227,6 @@ impl KeyStore {
         };
         let kid = self.create_key(conn, alg, now, activates_at)?;
         db::signing_keys::retire_others(conn, alg.as_str(), &kid, activates_at)?;
-        self.refresh(conn, now)?;
         Ok(kid)
     }
 
@@ -235,7 +241,6 @@ impl KeyStore {
     ) -> Result<Option<String>, KeyStoreError> {
         let replacement = self.replace_if_only_signer(conn, kid, now)?.1;
         db::signing_keys::retire(conn, kid, now)?;
-        self.refresh(conn, now)?;
         Ok(replacement)
     }
 
@@ -262,7 +267,6 @@ impl KeyStore {
         }
         let (alg, replacement) = self.replace_if_only_signer(conn, kid, now)?;
         db::signing_keys::revoke(conn, kid, now)?;
-        self.refresh(conn, now)?;
         Ok(Revocation {
             alg,
             replacement,

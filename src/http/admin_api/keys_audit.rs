@@ -136,20 +136,19 @@ pub async fn rotate(
         Some(alg) => vec![alg.parse().map_err(ApiError::Invalid)?],
         None => SigningAlgorithm::ALL.to_vec(),
     };
-    let now = admin.state.clock.now();
     for alg in algs {
-        let (store, actor) = (admin.state.keys.clone(), admin.actor());
-        admin
-            .state
-            .db
-            .transaction_with_refusal(move |conn| {
-                administration::keys::rotate(conn, &actor, &store, alg, immediately, now)
-            })
-            .await?
-            .map_err(|e| {
-                tracing::error!(error = %e, "key rotation failed");
-                ApiError::Internal
-            })?;
+        administration::keys::apply(
+            &admin.state,
+            admin.actor(),
+            move |conn, actor, keys, now| {
+                administration::keys::rotate(conn, actor, keys, alg, immediately, now)
+            },
+        )
+        .await?
+        .map_err(|e| {
+            tracing::error!(error = %e, "key rotation failed");
+            ApiError::Internal
+        })?;
     }
     Ok(HttpResponse::Ok().json(keys(&admin).await?))
 }
@@ -160,20 +159,14 @@ pub async fn rotate(
 pub async fn retire(admin: Admin, kid: web::Path<String>) -> Result<HttpResponse, ApiError> {
     admin.require("keys:write")?;
     let kid = kid.into_inner();
-    let (store, actor, now) = (
-        admin.state.keys.clone(),
-        admin.actor(),
-        admin.state.clock.now(),
-    );
     let target = kid.clone();
-    let replacement = admin
-        .state
-        .db
-        .transaction_with_refusal(move |conn| {
-            administration::keys::retire(conn, &actor, &store, &target, now)
-        })
-        .await?
-        .map_err(key_error)?;
+    let replacement = administration::keys::apply(
+        &admin.state,
+        admin.actor(),
+        move |conn, actor, keys, now| administration::keys::retire(conn, actor, keys, &target, now),
+    )
+    .await?
+    .map_err(key_error)?;
     let keys = keys(&admin).await?;
     Ok(HttpResponse::Ok().json(RetiredKey {
         kid,
@@ -189,20 +182,14 @@ pub async fn retire(admin: Admin, kid: web::Path<String>) -> Result<HttpResponse
 pub async fn revoke(admin: Admin, kid: web::Path<String>) -> Result<HttpResponse, ApiError> {
     admin.require("keys:write")?;
     let kid = kid.into_inner();
-    let (store, actor, now) = (
-        admin.state.keys.clone(),
-        admin.actor(),
-        admin.state.clock.now(),
-    );
     let target = kid.clone();
-    let revocation = admin
-        .state
-        .db
-        .transaction_with_refusal(move |conn| {
-            administration::keys::revoke(conn, &actor, &store, &target, now)
-        })
-        .await?
-        .map_err(key_error)?;
+    let revocation = administration::keys::apply(
+        &admin.state,
+        admin.actor(),
+        move |conn, actor, keys, now| administration::keys::revoke(conn, actor, keys, &target, now),
+    )
+    .await?
+    .map_err(key_error)?;
     let keys = keys(&admin).await?;
     Ok(HttpResponse::Ok().json(RevokedKey {
         kid,

@@ -87,23 +87,16 @@ pub async fn act(
     let (kid, action) = path.into_inner();
     let form = form.into_inner();
     console.check_csrf(&form.csrf_token)?;
-    let (store, actor, now) = (
-        console.state.keys.clone(),
-        console.actor(),
-        console.state.clock.now(),
-    );
-    let target = kid.clone();
-    let db = &console.state.db;
+    let (state, actor, target) = (&console.state, console.actor(), kid.clone());
     let outcome: Result<&'static str, KeyStoreError> = match action.as_str() {
-        "retire" => db
-            .transaction_with_refusal(move |conn| {
-                administration::keys::retire(conn, &actor, &store, &target, now)
-            })
-            .await?
-            .map(|_| "key_retired"),
-        "revoke" if form.confirm == "yes" => db
-            .transaction_with_refusal(move |conn| {
-                administration::keys::revoke(conn, &actor, &store, &target, now)
+        "retire" => administration::keys::apply(state, actor, move |conn, actor, keys, now| {
+            administration::keys::retire(conn, actor, keys, &target, now)
+        })
+        .await?
+        .map(|_| "key_retired"),
+        "revoke" if form.confirm == "yes" => {
+            administration::keys::apply(state, actor, move |conn, actor, keys, now| {
+                administration::keys::revoke(conn, actor, keys, &target, now)
             })
             .await?
             .map(|revocation| {
@@ -112,7 +105,8 @@ pub async fn act(
                 } else {
                     "key_revoked"
                 }
-            }),
+            })
+        }
         "revoke" => {
             let message = "Tick the box to confirm the revocation.";
             return render(
@@ -146,20 +140,19 @@ pub async fn rotate(
     let form = form.into_inner();
     console.check_csrf(&form.csrf_token)?;
     let immediately = form.now.is_some();
-    let now = console.state.clock.now();
     for alg in SigningAlgorithm::ALL {
-        let (store, actor) = (console.state.keys.clone(), console.actor());
-        console
-            .state
-            .db
-            .transaction_with_refusal(move |conn| {
-                administration::keys::rotate(conn, &actor, &store, alg, immediately, now)
-            })
-            .await?
-            .map_err(|error| {
-                tracing::error!(%error, "key rotation failed");
-                ConsoleError::Internal
-            })?;
+        administration::keys::apply(
+            &console.state,
+            console.actor(),
+            move |conn, actor, keys, now| {
+                administration::keys::rotate(conn, actor, keys, alg, immediately, now)
+            },
+        )
+        .await?
+        .map_err(|error| {
+            tracing::error!(%error, "key rotation failed");
+            ConsoleError::Internal
+        })?;
     }
     Ok(see_other("/admin/keys?notice=rotated"))
 }
