@@ -57,3 +57,21 @@ pub fn verify<T: DeserializeOwned>(
         .map(|data| data.claims)
         .map_err(|e| JwtError::Invalid(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{JwtError, check_lifetime};
+
+    #[test]
+    fn a_lifetime_up_to_the_ttl_passes_and_a_second_more_does_not() {
+        assert!(check_lifetime(1_000, 1_600, 600).is_ok());
+        assert!(check_lifetime(1_000, 1_000, 600).is_ok());
+        assert!(matches!(
+            check_lifetime(1_000, 1_601, 600),
+            Err(JwtError::TooLong)
+        ));
+        // Absurd claims neither overflow nor pass.
+        assert!(check_lifetime(i64::MIN, i64::MAX, 600).is_err());
+        assert!(check_lifetime(i64::MAX, i64::MIN, 600).is_ok());
+    }
+}
