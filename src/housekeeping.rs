@@ -61,7 +61,8 @@ fn add(a: Purged, b: Purged) -> Purged {
     }
 }
 
-/// Rotates each algorithm whose newest key is older than the interval.
+/// Rotates each algorithm whose newest key is older than the interval, and
+/// then re-reads the keys.
 pub async fn rotate_due_keys(state: &AppState) -> Result<(), db::DbError> {
     let days = state.settings.keys.rotation_interval_days;
     if days <= 0 {
@@ -73,6 +74,7 @@ pub async fn rotate_due_keys(state: &AppState) -> Result<(), db::DbError> {
         .db
         .run(move |conn| {
             let rows = db::signing_keys::list(conn)?;
+            let mut rotated = false;
             for alg in SigningAlgorithm::ALL {
                 let newest = rows
                     .iter()
@@ -82,13 +84,19 @@ pub async fn rotate_due_keys(state: &AppState) -> Result<(), db::DbError> {
                 if newest.is_some_and(|created| created + days * DAY <= now) {
                     match keys.rotate(conn, alg, now, false) {
                         Ok(kid) => {
-                            tracing::info!(target: "audit", %alg, %kid, "scheduled key rotation")
+                            tracing::info!(target: "audit", %alg, %kid, "scheduled key rotation");
+                            // Other nodes publish the new key at once.
+                            db::change_epoch::bump(conn)?;
+                            rotated = true;
                         }
                         Err(error) => {
                             tracing::error!(%alg, %error, "scheduled key rotation failed")
                         }
                     }
                 }
+            }
+            if rotated && let Err(error) = keys.refresh(conn, now) {
+                tracing::error!(%error, "signing key refresh after rotation failed");
             }
             Ok(())
         })

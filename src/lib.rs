@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod housekeeping;
 pub mod http;
+pub mod invalidation;
 pub mod oauth;
 pub mod oidc;
 pub mod routes;

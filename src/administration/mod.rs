@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::accounts::{AccountError, admin_access::Administrator};
 use crate::audit::{self, Event};
-use crate::db::{DbConnection, DbError};
+use crate::db::{self, DbConnection, DbError};
 use crate::startup::AppState;
 
 /// Who makes a change.
@@ -71,7 +71,9 @@ impl Actor {
         }
     }
 
-    /// Records the change in the same transaction as the change itself.
+    /// Records the change in the same transaction as the change itself,
+    /// and moves the change epoch with it, so every server re-reads what it
+    /// holds in memory once the change commits (`crate::invalidation`).
     fn record(
         &self,
         conn: &mut DbConnection,
@@ -94,6 +96,7 @@ impl Actor {
                 details: Some(details),
             },
             now,
-        )
+        )?;
+        db::change_epoch::bump(conn)
     }
 }

@@ -90,12 +90,26 @@ pub enum KeysCommand {
         /// Only this algorithm (RS256, ES256 or EdDSA); default: all.
         #[arg(long, value_name = "ALG")]
         alg: Option<SigningAlgorithm>,
-        /// Sign with the new key at once (for a leaked key).
+        /// Sign with the new key at once (the old one still verifies its
+        /// tokens; for a leaked key, `keys revoke` it).
         #[arg(long)]
         now: bool,
     },
-    /// Stop a key signing now; it stays published until its tokens expire.
-    Retire { kid: String },
+    /// Stop a key signing now; it stays published, and its tokens valid,
+    /// until they expire.
+    Retire {
+        /// Kids are base64url and may start with `-`.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
+    /// Revoke a leaked key: it leaves the JWKS and every token it signed is
+    /// refused at once (on every server within 2 s). Makes a replacement
+    /// that signs at once if it was its algorithm's only signer.
+    Revoke {
+        /// Kids are base64url and may start with `-`.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

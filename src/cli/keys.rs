@@ -70,7 +70,7 @@ pub fn run(
         }
         KeysCommand::Retire { kid } => {
             let keys = state.keys.clone();
-            state.db.transaction_blocking(|conn| {
+            let replacement = state.db.transaction_blocking(|conn| {
                 Ok(administration::keys::retire(
                     conn,
                     &Actor::Operator,
@@ -82,6 +82,32 @@ pub fn run(
             println!(
                 "retired {kid}: it no longer signs and stays published until its tokens expire"
             );
+            if let Some(new) = replacement {
+                println!("new key {new} signs in its place from now");
+            }
+        }
+        KeysCommand::Revoke { kid } => {
+            let keys = state.keys.clone();
+            let revocation = state.db.transaction_blocking(|conn| {
+                Ok(administration::keys::revoke(
+                    conn,
+                    &Actor::Operator,
+                    &keys,
+                    &kid,
+                    now,
+                ))
+            })??;
+            if revocation.already_revoked {
+                println!("{kid} was already revoked: nothing changed");
+            } else {
+                println!(
+                    "revoked {kid} ({}): it is no longer published and every token it signed is refused",
+                    revocation.alg
+                );
+                if let Some(new) = revocation.replacement {
+                    println!("new key {new} signs {} tokens from now", revocation.alg);
+                }
+            }
         }
     }
     Ok(())

@@ -1,9 +1,10 @@
 //! The signing keys: created on first start, sealed at rest, loaded once,
-//! published in the JWKS before they sign and after they stop.
+//! published in the JWKS before they sign and after they stop — unless
+//! revoked, which ends both publication and trust at once.
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{Arc, Mutex, RwLock},
 };
 
 use serde_json::{Value, json};
@@ -47,6 +48,7 @@ pub struct PublishedKey {
     pub created_at: i64,
     pub activates_at: i64,
     pub retired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
 }
 
 #[derive(Default)]
@@ -56,10 +58,25 @@ struct KeySet {
     jwks: Arc<String>,
 }
 
+/// What `revoke` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub alg: SigningAlgorithm,
+    /// The key created to sign in its place, when it left its algorithm
+    /// without a signer.
+    pub replacement: Option<String>,
+    /// It was revoked before: nothing changed.
+    pub already_revoked: bool,
+}
+
 pub struct KeyStore {
     master: MasterKey,
     policy: KeyPolicy,
     current: RwLock<Arc<KeySet>>,
+    /// Held for a whole refresh (read, then install), so that a refresh
+    /// which read the table before a change cannot install its older view
+    /// after one that read it since.
+    refreshing: Mutex<()>,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -82,6 +99,7 @@ impl KeyStore {
             master,
             policy,
             current: RwLock::new(Arc::default()),
+            refreshing: Mutex::new(()),
         };
         store.refresh(conn, now)?;
         let missing: Vec<_> = SigningAlgorithm::ALL
@@ -99,7 +117,18 @@ impl KeyStore {
 
     /// Re-reads the table (other nodes and the CLI rotate keys) and applies
     /// the time-based transitions. Keys already parsed are reused.
+    ///
+    /// `rotate`, `retire` and `revoke` change only the table, inside the
+    /// caller's transaction; the caller refreshes once it has committed
+    /// (`administration::keys::apply`). Refreshing inside the transaction
+    /// would install a view that a rollback then belies, and that a refresh
+    /// on another connection, reading what was committed before, could
+    /// overwrite until the next poll.
     pub fn refresh(&self, conn: &mut DbConnection, now: i64) -> Result<(), KeyStoreError> {
+        let _one_at_a_time = self
+            .refreshing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let rows = db::signing_keys::list(conn)?;
         let previous = self.snapshot();
         let mut next = KeySet::default();
@@ -174,6 +203,7 @@ impl KeyStore {
                 created_at: now,
                 activates_at,
                 retired_at: None,
+                revoked_at: None,
             },
         )?;
         tracing::info!(target: "audit", kid = %kid, alg = %alg, activates_at, "signing key created");
@@ -197,37 +227,81 @@ impl KeyStore {
         };
         let kid = self.create_key(conn, alg, now, activates_at)?;
         db::signing_keys::retire_others(conn, alg.as_str(), &kid, activates_at)?;
-        self.refresh(conn, now)?;
         Ok(kid)
     }
 
-    /// Stops a key signing now (a leaked key). If it was the only key of its
-    /// algorithm a replacement is created first, so signing never stops.
+    /// Stops a key signing now; it still verifies the tokens it signed
+    /// until they expire. If it was the only key of its algorithm a
+    /// replacement is created first, so signing never stops; returns its kid.
     pub fn retire(
         &self,
         conn: &mut DbConnection,
         kid: &str,
         now: i64,
-    ) -> Result<(), KeyStoreError> {
+    ) -> Result<Option<String>, KeyStoreError> {
+        let replacement = self.replace_if_only_signer(conn, kid, now)?.1;
+        db::signing_keys::retire(conn, kid, now)?;
+        Ok(replacement)
+    }
+
+    /// Ends all trust in a key at once (it leaked): it leaves the JWKS,
+    /// stops signing, and no token it signed verifies any more. If it left
+    /// its algorithm without a signer, a replacement that signs at once is
+    /// created first. Revoking a revoked key changes nothing.
+    pub fn revoke(
+        &self,
+        conn: &mut DbConnection,
+        kid: &str,
+        now: i64,
+    ) -> Result<Revocation, KeyStoreError> {
+        let row = db::signing_keys::list(conn)?
+            .into_iter()
+            .find(|r| r.kid == kid)
+            .ok_or_else(|| KeyStoreError::NoSuchKey(kid.to_owned()))?;
+        if row.revoked_at.is_some() {
+            return Ok(Revocation {
+                alg: parse_alg(&row)?,
+                replacement: None,
+                already_revoked: true,
+            });
+        }
+        let (alg, replacement) = self.replace_if_only_signer(conn, kid, now)?;
+        db::signing_keys::revoke(conn, kid, now)?;
+        Ok(Revocation {
+            alg,
+            replacement,
+            already_revoked: false,
+        })
+    }
+
+    /// Before `kid` stops signing: unless another key of its algorithm signs
+    /// now and is not due to retire (a rotation's pending key does not sign
+    /// yet), creates one that signs at once and returns its kid.
+    fn replace_if_only_signer(
+        &self,
+        conn: &mut DbConnection,
+        kid: &str,
+        now: i64,
+    ) -> Result<(SigningAlgorithm, Option<String>), KeyStoreError> {
         let rows = db::signing_keys::list(conn)?;
         let row = rows
             .iter()
             .find(|r| r.kid == kid)
             .ok_or_else(|| KeyStoreError::NoSuchKey(kid.to_owned()))?;
-        let alg: SigningAlgorithm = row
-            .alg
-            .parse()
-            .map_err(|_| KeyStoreError::UnknownAlgorithm(row.alg.clone()))?;
-        // Another key that signs now and is not due to retire (a rotation's
-        // pending key does not sign yet).
+        let alg = parse_alg(row)?;
         let has_other_signer = rows.iter().any(|r| {
-            r.kid != kid && r.alg == row.alg && r.activates_at <= now && r.retired_at.is_none()
+            r.kid != kid
+                && r.alg == row.alg
+                && r.activates_at <= now
+                && r.retired_at.is_none()
+                && r.revoked_at.is_none()
         });
-        if !has_other_signer {
-            self.create_key(conn, alg, now, now)?;
-        }
-        db::signing_keys::retire(conn, kid, now)?;
-        self.refresh(conn, now)
+        let replacement = if has_other_signer {
+            None
+        } else {
+            Some(self.create_key(conn, alg, now, now)?)
+        };
+        Ok((alg, replacement))
     }
 
     pub fn signer(&self, alg: SigningAlgorithm) -> Option<Arc<SigningKey>> {
@@ -248,13 +322,25 @@ impl KeyStore {
     }
 }
 
+fn parse_alg(row: &SigningKeyRow) -> Result<SigningAlgorithm, KeyStoreError> {
+    row.alg
+        .parse()
+        .map_err(|_| KeyStoreError::UnknownAlgorithm(row.alg.clone()))
+}
+
+/// Published, and so trusted to verify: not revoked, and not retired for
+/// longer than the longest token lifetime.
 fn is_published(row: &SigningKeyRow, now: i64, policy: KeyPolicy) -> bool {
-    row.retired_at
-        .is_none_or(|retired| retired + policy.retain_after_retire_secs > now)
+    row.revoked_at.is_none()
+        && row
+            .retired_at
+            .is_none_or(|retired| retired + policy.retain_after_retire_secs > now)
 }
 
 fn is_signing(row: &SigningKeyRow, now: i64) -> bool {
-    row.activates_at <= now && row.retired_at.is_none_or(|retired| retired > now)
+    row.revoked_at.is_none()
+        && row.activates_at <= now
+        && row.retired_at.is_none_or(|retired| retired > now)
 }
 
 fn render_jwks(published: &HashMap<String, Arc<SigningKey>>) -> String {
@@ -272,7 +358,9 @@ pub fn describe(rows: &[SigningKeyRow], now: i64, policy: KeyPolicy) -> Vec<Publ
     rows.iter()
         .filter_map(|row| {
             let alg = row.alg.parse().ok()?;
-            let state = if is_signing(row, now) {
+            let state = if row.revoked_at.is_some() {
+                "revoked"
+            } else if is_signing(row, now) {
                 "active"
             } else if row.activates_at > now {
                 "pending"
@@ -288,6 +376,7 @@ pub fn describe(rows: &[SigningKeyRow], now: i64, policy: KeyPolicy) -> Vec<Publ
                 created_at: row.created_at,
                 activates_at: row.activates_at,
                 retired_at: row.retired_at,
+                revoked_at: row.revoked_at,
             })
         })
         .collect()

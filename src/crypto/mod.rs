@@ -11,7 +11,9 @@ mod ring_provider;
 mod signing_key;
 
 pub use algorithm::SigningAlgorithm;
-pub use keystore::{KeyPolicy, KeyStore, KeyStoreError, PublishedKey, describe as describe_keys};
+pub use keystore::{
+    KeyPolicy, KeyStore, KeyStoreError, PublishedKey, Revocation, describe as describe_keys,
+};
 pub use master_key::{MasterKey, MasterKeyError};
 pub use signing_key::SigningKey;
 

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod authorization_codes;
 pub mod authorization_requests;
 pub mod backchannel;
+pub mod change_epoch;
 pub mod clients;
 pub mod consents;
 pub mod housekeeping;

@@ -107,6 +107,14 @@ diesel::table! {
         created_at -> BigInt,
         activates_at -> BigInt,
         retired_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    change_epoch (id) {
+        id -> BigInt,
+        epoch -> BigInt,
     }
 }
 

@@ -13,6 +13,9 @@ pub struct SigningKeyRow {
     pub created_at: i64,
     pub activates_at: i64,
     pub retired_at: Option<i64>,
+    /// Set when the key was revoked (leaked): from then on it neither signs
+    /// nor verifies, and is not published.
+    pub revoked_at: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SigningKeyRow) -> Result<(), DbError> {
@@ -46,10 +49,32 @@ pub fn retire_others(
     .execute(conn)?)
 }
 
+/// Retires a key at `at`, unless it retired earlier (retiring twice never
+/// moves its retirement, and with it its time in the JWKS, later).
 pub fn retire(conn: &mut DbConnection, kid: &str, at: i64) -> Result<usize, DbError> {
-    Ok(diesel::update(signing_keys::table.find(kid))
-        .set(signing_keys::retired_at.eq(at))
-        .execute(conn)?)
+    Ok(diesel::update(
+        signing_keys::table.find(kid).filter(
+            signing_keys::retired_at
+                .is_null()
+                .or(signing_keys::retired_at.gt(at)),
+        ),
+    )
+    .set(signing_keys::retired_at.eq(at))
+    .execute(conn)?)
+}
+
+/// Marks a key revoked at `at`, and retired then too unless it already
+/// retired earlier (so the sweep removes it like any retired key). Only a
+/// key not yet revoked changes; returns how many rows did (0 or 1).
+pub fn revoke(conn: &mut DbConnection, kid: &str, at: i64) -> Result<usize, DbError> {
+    let target = signing_keys::table
+        .find(kid)
+        .filter(signing_keys::revoked_at.is_null());
+    let changed = diesel::update(target)
+        .set(signing_keys::revoked_at.eq(at))
+        .execute(conn)?;
+    retire(conn, kid, at)?;
+    Ok(changed)
 }
 
 /// Removes keys whose last token has expired.

@@ -1,15 +1,15 @@
 //! The HTTP servers: the public one and the metrics one.
 
-use std::{net::TcpListener, sync::Arc, time::Duration};
+use std::{net::TcpListener, time::Duration};
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, middleware::from_fn, web};
 
 use super::{Metrics, admin_api, console, health, middleware, oauth, routes, ui, wellknown};
 use crate::startup::AppState;
 
-/// How often each node re-reads the signing keys (rotations made by the CLI
-/// or another node, and time-based activation and retirement).
-const KEY_REFRESH: Duration = Duration::from_secs(30);
+/// How often each node checks whether a key is due for scheduled rotation.
+/// (Re-reading the keys after changes is `crate::invalidation::watch`.)
+const KEY_ROTATION_CHECK: Duration = Duration::from_secs(30);
 
 pub struct RunningServer {
     server: Server,
@@ -135,7 +135,8 @@ impl RunningServer {
     /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
     pub async fn run(self) -> std::io::Result<()> {
         let background = [
-            actix_web::rt::spawn(refresh_keys(self.state.clone())),
+            actix_web::rt::spawn(rotate_due_keys(self.state.clone())),
+            actix_web::rt::spawn(crate::invalidation::watch(self.state.clone())),
             actix_web::rt::spawn(crate::housekeeping::run(self.state.clone())),
             actix_web::rt::spawn(crate::oidc::backchannel::run_worker(
                 self.state.clone(),
@@ -157,21 +158,13 @@ impl RunningServer {
     }
 }
 
-async fn refresh_keys(state: AppState) {
-    let mut interval = actix_web::rt::time::interval(KEY_REFRESH);
+async fn rotate_due_keys(state: AppState) {
+    let mut interval = actix_web::rt::time::interval(KEY_ROTATION_CHECK);
     interval.tick().await;
     loop {
         interval.tick().await;
         if let Err(error) = crate::housekeeping::rotate_due_keys(&state).await {
             tracing::warn!(%error, "scheduled key rotation skipped");
-        }
-        let keys = Arc::clone(&state.keys);
-        let now = state.clock.now();
-        let result = state.db.run(move |conn| Ok(keys.refresh(conn, now))).await;
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::error!(%error, "signing key refresh failed"),
-            Err(error) => tracing::warn!(%error, "signing key refresh skipped"),
         }
     }
 }

@@ -92,6 +92,9 @@ pub async fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, 
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     let claims: AccessTokenClaims = jwt::verify(token, &state.keys, TYP, validation)
         .map_err(|e| Rejected::Invalid(e.to_string()))?;
+    let max = state.settings.tokens.access_token_ttl_secs;
+    jwt::check_lifetime(claims.iat, claims.exp, max)
+        .map_err(|e| Rejected::Invalid(e.to_string()))?;
     let now = state.clock.now();
     if claims.exp <= now || claims.nbf > now + 60 {
         return Err(Rejected::Invalid("the token has expired".into()));

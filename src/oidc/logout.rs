@@ -20,6 +20,8 @@ struct HintClaims {
     aud: HintAudience,
     #[serde(default)]
     sid: Option<String>,
+    iat: i64,
+    exp: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -30,7 +32,8 @@ enum HintAudience {
 }
 
 /// A verified `id_token_hint`: signed by one of our published keys (so
-/// never `alg: none`), from this issuer; expiry does not matter here.
+/// never `alg: none`), from this issuer, with no longer a lifetime than our
+/// ID tokens have; expiry does not matter here.
 #[derive(Debug, Clone)]
 pub struct Hint {
     pub sub: String,
@@ -45,6 +48,8 @@ pub fn verify_hint(state: &AppState, token: &str) -> Option<Hint> {
     validation.validate_aud = false;
     validation.set_required_spec_claims(&["iss", "sub", "aud"]);
     let claims: HintClaims = jwt::verify(token, &state.keys, "JWT", validation).ok()?;
+    let max = state.settings.tokens.id_token_ttl_secs;
+    jwt::check_lifetime(claims.iat, claims.exp, max).ok()?;
     let client_id = match claims.aud {
         HintAudience::One(aud) => Some(aud),
         HintAudience::Many(list) if list.len() == 1 => list.into_iter().next(),

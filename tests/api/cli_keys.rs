@@ -1,5 +1,6 @@
 //! `gatehouse keys …`: listing, rotation (published before it signs),
-//! immediate rotation and retirement, and what servers then publish.
+//! immediate rotation, retirement and revocation, and what servers then
+//! publish.
 
 use gatehouse::{administration::OPERATOR, clock::Clock, crypto::SigningAlgorithm};
 
@@ -168,6 +169,65 @@ async fn rotate_now_and_retire() {
     assert!(unknown.fails_with(1).contains("no-such-kid"), "{unknown}");
     assert_eq!(audit_events(&app, "admin.key.retired").len(), 1);
     assert_eq!(app.cli(&["keys", "rotate", "--alg", "HS256"], None).code, 2);
+}
+
+#[tokio::test]
+async fn keys_revoke_says_what_it_did_and_the_key_is_listed_revoked() {
+    let app = TestApp::spawn().await;
+    let es256 = signer_kid(&app, SigningAlgorithm::ES256);
+
+    // The only ES256 signer: a replacement signs in its place.
+    let out = app.cli(&["keys", "revoke", &es256], None);
+    let stdout = out.ok();
+    assert!(
+        stdout.starts_with(&format!(
+            "revoked {es256} (ES256): it is no longer published and every token it signed is refused\n"
+        )),
+        "{out}"
+    );
+    let replacement = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("new key "))
+        .and_then(|rest| rest.strip_suffix(" signs ES256 tokens from now"))
+        .unwrap_or_else(|| panic!("no replacement printed: {out}"))
+        .to_owned();
+    let keys = keys_list(&app);
+    assert_eq!(key(&keys, &es256).state, "revoked");
+    assert_eq!(key(&keys, &replacement).state, "active");
+    assert_eq!(key(&keys, &replacement).alg, "ES256");
+
+    let revoked = audit_events(&app, "admin.key.revoked");
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    assert_eq!(revoked[0].actor.as_deref(), Some(OPERATOR));
+    assert_eq!(revoked[0].subject.as_deref(), Some(es256.as_str()));
+
+    // Twice: harmless, and said so.
+    let again = app.cli(&["keys", "revoke", &es256], None);
+    assert_eq!(
+        again.ok(),
+        format!("{es256} was already revoked: nothing changed\n")
+    );
+    assert_eq!(audit_events(&app, "admin.key.revoked").len(), 1);
+
+    // An unknown kid: one readable line, exit 1, nothing recorded. A kid
+    // is base64url, so one in 64 starts with `-`: still a kid, no option.
+    for kid in ["no-such-kid", "-no-such-kid"] {
+        for command in ["revoke", "retire"] {
+            let unknown = app.cli(&["keys", command, kid], None);
+            assert_eq!(
+                unknown.fails_with(1),
+                format!("gatehouse: no signing key with kid {kid}")
+            );
+        }
+    }
+    assert_eq!(audit_events(&app, "admin.key.revoked").len(), 1);
+
+    // A server started now neither publishes nor trusts it.
+    let app = app.restart().await;
+    let published = app.published_kids().await;
+    assert!(!published.contains(&es256), "{published:?}");
+    assert!(published.contains(&replacement), "{published:?}");
+    assert!(app.state.keys.published_key(&es256).is_none());
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use super::{
     error::{ApiError, ErrorBody},
 };
 use crate::administration;
-use crate::crypto::{SigningAlgorithm, describe_keys};
+use crate::crypto::{KeyStoreError, SigningAlgorithm, describe_keys};
 use crate::db;
 use crate::startup::key_policy;
 
@@ -18,18 +18,42 @@ use crate::startup::key_policy;
 pub struct KeyView {
     pub kid: String,
     pub alg: String,
-    /// active, pending, retired or expired
+    /// active, pending, retired, expired or revoked
     pub state: String,
     pub created_at: i64,
     pub activates_at: i64,
     pub retired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetiredKey {
+    /// The key that stopped signing; it verifies its tokens until they expire.
+    pub kid: String,
+    /// The key made to sign in its place, when it was its algorithm's only signer.
+    pub replacement: Option<String>,
+    /// Every key, after the change.
+    pub keys: Vec<KeyView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevokedKey {
+    /// The key revoked: unpublished, and no token it signed verifies.
+    pub kid: String,
+    /// The key made to sign in its place, when it was its algorithm's only signer.
+    pub replacement: Option<String>,
+    /// It was revoked before; nothing changed.
+    pub already_revoked: bool,
+    /// Every key, after the change.
+    pub keys: Vec<KeyView>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RotateBody {
     /// RS256, ES256 or EdDSA; all when absent.
     pub alg: Option<String>,
-    /// Sign with the new key at once (a leaked key).
+    /// Sign with the new key at once (the old one still verifies its tokens;
+    /// revoke a leaked key instead).
     #[serde(default)]
     pub now: bool,
 }
@@ -74,8 +98,20 @@ async fn keys(admin: &Admin) -> Result<Vec<KeyView>, ApiError> {
             created_at: k.created_at,
             activates_at: k.activates_at,
             retired_at: k.retired_at,
+            revoked_at: k.revoked_at,
         })
         .collect())
+}
+
+/// An unknown kid is the caller's mistake; anything else is ours.
+fn key_error(error: KeyStoreError) -> ApiError {
+    match error {
+        KeyStoreError::NoSuchKey(_) => ApiError::NotFound(error.to_string()),
+        error => {
+            tracing::error!(%error, "key change failed");
+            ApiError::Internal
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/keys", tag = "keys",
@@ -100,22 +136,67 @@ pub async fn rotate(
         Some(alg) => vec![alg.parse().map_err(ApiError::Invalid)?],
         None => SigningAlgorithm::ALL.to_vec(),
     };
-    let now = admin.state.clock.now();
     for alg in algs {
-        let (store, actor) = (admin.state.keys.clone(), admin.actor());
-        admin
-            .state
-            .db
-            .transaction_with_refusal(move |conn| {
-                administration::keys::rotate(conn, &actor, &store, alg, immediately, now)
-            })
-            .await?
-            .map_err(|e| {
-                tracing::error!(error = %e, "key rotation failed");
-                ApiError::Internal
-            })?;
+        administration::keys::apply(
+            &admin.state,
+            admin.actor(),
+            move |conn, actor, keys, now| {
+                administration::keys::rotate(conn, actor, keys, alg, immediately, now)
+            },
+        )
+        .await?
+        .map_err(|e| {
+            tracing::error!(error = %e, "key rotation failed");
+            ApiError::Internal
+        })?;
     }
     Ok(HttpResponse::Ok().json(keys(&admin).await?))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/keys/{kid}/retire", tag = "keys",
+    responses((status = 200, body = RetiredKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn retire(admin: Admin, kid: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    admin.require("keys:write")?;
+    let kid = kid.into_inner();
+    let target = kid.clone();
+    let replacement = administration::keys::apply(
+        &admin.state,
+        admin.actor(),
+        move |conn, actor, keys, now| administration::keys::retire(conn, actor, keys, &target, now),
+    )
+    .await?
+    .map_err(key_error)?;
+    let keys = keys(&admin).await?;
+    Ok(HttpResponse::Ok().json(RetiredKey {
+        kid,
+        replacement,
+        keys,
+    }))
+}
+
+/// Same permission as retiring: both take a key out of signing.
+#[utoipa::path(post, path = "/admin/api/v1/keys/{kid}/revoke", tag = "keys",
+    responses((status = 200, body = RevokedKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke(admin: Admin, kid: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    admin.require("keys:write")?;
+    let kid = kid.into_inner();
+    let target = kid.clone();
+    let revocation = administration::keys::apply(
+        &admin.state,
+        admin.actor(),
+        move |conn, actor, keys, now| administration::keys::revoke(conn, actor, keys, &target, now),
+    )
+    .await?
+    .map_err(key_error)?;
+    let keys = keys(&admin).await?;
+    Ok(HttpResponse::Ok().json(RevokedKey {
+        kid,
+        replacement: revocation.replacement,
+        already_revoked: revocation.already_revoked,
+        keys,
+    }))
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/audit", tag = "audit", params(AuditQuery),

@@ -32,7 +32,8 @@ pub const PREFIX: &str = "/admin/api/v1";
         directory::remove_permission,
         clients::list, clients::get, clients::create, clients::rotate_secret, clients::disable, clients::enable,
         clients::delete, clients::grant_role, clients::revoke_role,
-        keys_audit::list_keys, keys_audit::rotate, keys_audit::audit,
+        keys_audit::list_keys, keys_audit::rotate, keys_audit::retire, keys_audit::revoke,
+        keys_audit::audit,
     ),
     modifiers(&BearerAuth)
 )]
@@ -155,6 +156,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/keys", web::get().to(keys_audit::list_keys))
             .route("/keys/rotate", web::post().to(keys_audit::rotate))
+            .route("/keys/{kid}/retire", web::post().to(keys_audit::retire))
+            .route("/keys/{kid}/revoke", web::post().to(keys_audit::revoke))
             .route("/audit", web::get().to(keys_audit::audit)),
     );
 }

@@ -36,6 +36,13 @@ impl Notice {
             "client_enabled" => "Client enabled.",
             "client_deleted" => "Client deleted.",
             "rotated" => "New keys published; they sign once resource servers have seen them.",
+            "key_retired" => {
+                "Key retired: it no longer signs; its tokens stay valid until they expire."
+            }
+            "key_revoked" => {
+                "Key revoked: it is no longer published and every token it signed is refused."
+            }
+            "key_already_revoked" => "That key was already revoked.",
             "saved" => "Saved.",
             "disallowed" => "Permission removed from the role.",
             "permission_removed" => "Permission removed: no role grants it any more.",
@@ -93,5 +100,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/keys", web::get().to(keys::keys))
         .route("/admin/keys/rotate", web::post().to(keys::rotate))
+        .route("/admin/keys/{kid}/{action}", web::post().to(keys::act))
         .route("/admin/audit", web::get().to(audit_log::audit));
 }

@@ -173,6 +173,8 @@ fn routes() -> Vec<Route> {
             "keys:write",
             422,
         ),
+        route(M::POST, "/keys/no-such-kid/retire", "keys:write", 404),
+        route(M::POST, "/keys/no-such-kid/revoke", "keys:write", 404),
         route(M::GET, "/audit", "audit:read", 200),
     ]
 }
@@ -225,6 +227,8 @@ fn documented_operations() -> Vec<(&'static str, &'static str)> {
         ("/clients/{client_id}/roles/{role}", "delete"),
         ("/keys", "get"),
         ("/keys/rotate", "post"),
+        ("/keys/{kid}/retire", "post"),
+        ("/keys/{kid}/revoke", "post"),
         ("/audit", "get"),
     ]
 }

@@ -1,5 +1,6 @@
 //! `/admin/api/v1/keys` and `/admin/api/v1/audit`: rotation as JWKS and
-//! token signatures show it, and the audit log's filters and actors.
+//! token signatures show it, retirement and revocation, and the audit log's
+//! filters and actors.
 
 use gatehouse::clock::Clock;
 use serde_json::{Value, json};
@@ -80,6 +81,7 @@ async fn a_rotated_key_is_published_first_and_signs_later() {
             "created_at": start,
             "activates_at": start + ahead,
             "retired_at": null,
+            "revoked_at": null,
         })
     );
     assert_eq!(key(&rotated, &old)["state"], "active");
@@ -180,6 +182,91 @@ async fn an_immediate_rotation_signs_at_once_and_old_tokens_still_verify() {
     }
     assert_eq!(admin.get("/keys").await.expect(200), &all);
     assert_eq!(admin.admin_events().await.len(), 4);
+}
+
+#[tokio::test]
+async fn a_key_is_retired_then_revoked_through_the_api() {
+    let app = TestApp::spawn().await;
+    // Tokens are ES256 and RS256: this caller's own stays valid throughout.
+    let admin = Api::ops(&app).await;
+    let keys = admin.get("/keys").await.expect(200).clone();
+    let eddsa = keys_of(&keys, "EdDSA")[0]["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = app.clock.now();
+
+    // Retiring the only EdDSA signer makes a replacement that signs at once.
+    let retired = admin
+        .post_empty(&format!("/keys/{eddsa}/retire"))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(retired["kid"], eddsa.as_str());
+    let replacement = retired["replacement"].as_str().unwrap().to_owned();
+    assert_eq!(key(&retired["keys"], &eddsa)["state"], "retired");
+    assert_eq!(key(&retired["keys"], &eddsa)["retired_at"], now);
+    assert_eq!(key(&retired["keys"], &replacement)["state"], "active");
+    let event = admin.audited("admin.key.retired", &eddsa).await;
+    assert_eq!(
+        event["details"],
+        json!({"kid": eddsa, "replacement": replacement})
+    );
+    assert!(app.published_kids().await.contains(&eddsa));
+
+    // Revoking it: out of the JWKS at once; the replacement signs on.
+    let revoked = admin
+        .post_empty(&format!("/keys/{eddsa}/revoke"))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(revoked["kid"], eddsa.as_str());
+    assert_eq!(revoked["replacement"], Value::Null);
+    assert_eq!(revoked["already_revoked"], false);
+    let view = key(&revoked["keys"], &eddsa);
+    assert_eq!(view["state"], "revoked");
+    assert_eq!(view["revoked_at"], now);
+    assert_eq!(
+        view["retired_at"], now,
+        "revoking keeps the earlier retirement"
+    );
+    let event = admin.audited("admin.key.revoked", &eddsa).await;
+    assert_eq!(
+        event["details"],
+        json!({"alg": "EdDSA", "replacement": null})
+    );
+    let published = app.published_kids().await;
+    assert!(!published.contains(&eddsa), "{published:?}");
+    assert!(published.contains(&replacement), "{published:?}");
+    assert_eq!(
+        app.state
+            .keys
+            .signer(gatehouse::crypto::SigningAlgorithm::EdDSA)
+            .unwrap()
+            .kid(),
+        replacement
+    );
+
+    // Twice: harmless, said so, nothing more on record.
+    let again = admin
+        .post_empty(&format!("/keys/{eddsa}/revoke"))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(again["already_revoked"], true);
+    assert_eq!(again["replacement"], Value::Null);
+    admin.audited("admin.key.revoked", &eddsa).await;
+
+    // Unknown keys are 404s that change nothing.
+    let changes = admin.admin_events().await.len();
+    for action in ["retire", "revoke"] {
+        let message = admin
+            .post_empty(&format!("/keys/no-such-kid/{action}"))
+            .await
+            .expect_error(404, "not_found");
+        assert!(message.contains("no-such-kid"), "{message}");
+    }
+    assert_eq!(admin.admin_events().await.len(), changes);
 }
 
 #[tokio::test]

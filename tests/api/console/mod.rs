@@ -13,6 +13,7 @@ mod csrf;
 mod directory;
 mod ended_sign_ins;
 mod grants;
+mod keys;
 mod landing;
 mod privilege;
 mod users;

@@ -1,7 +1,8 @@
 //! Token and session lifecycle (issue 5): refresh token rotation and reuse
 //! detection, revocation (RFC 7009), introspection (RFC 7662),
-//! RP-initiated and back-channel logout, signing key rotation, and the
-//! housekeeping sweep. `flow` holds the shared pieces.
+//! RP-initiated and back-channel logout, signing key rotation and
+//! revocation, token lifetime caps, and the housekeeping sweep. `flow`
+//! holds the shared pieces.
 
 mod backchannel;
 mod cut_off;
@@ -9,8 +10,10 @@ mod flow;
 mod housekeeping;
 mod introspect;
 mod keys;
+mod lifetime;
 mod logout;
 mod refresh;
+mod revocation;
 mod revoke;
 
 use crate::helpers::TestApp;
