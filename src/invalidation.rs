@@ -82,7 +82,7 @@ pub async fn refresh_now(state: &AppState) {
     let now = state.clock.now();
     let outcome = state
         .db
-        .run(move |conn| Ok(refresh_all(conn, &refreshers, now)))
+        .run(move |conn| Ok::<_, crate::db::DbError>(refresh_all(conn, &refreshers, now)))
         .await;
     match outcome {
         Ok(failures) if failures.is_empty() => {}

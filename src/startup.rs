@@ -102,7 +102,7 @@ pub fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     let master = master_key(&settings)?;
     let policy = key_policy(&settings);
     let now = clock.now();
-    let keys = db.run_blocking(|conn| Ok(KeyStore::load(conn, master, policy, now)))??;
+    let keys = db.run_blocking(|conn| KeyStore::load(conn, master, policy, now))?;
     let passwords = PasswordHasher::new(&settings.passwords)?;
     let sealer = master_key(&settings)?;
     let hash_limiter = HashLimiter::new(&settings.passwords);

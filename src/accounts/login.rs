@@ -50,7 +50,7 @@ pub async fn authenticate(
                     Admission::Counted => db::users::find_by_username(conn, &name)?,
                     Admission::Delayed { .. } => None,
                 };
-                Ok((admission, user))
+                Ok::<_, DbError>((admission, user))
             })
             .await?
     };

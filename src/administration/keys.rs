@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::Actor;
 use crate::crypto::{KeyStore, KeyStoreError, Revocation, SigningAlgorithm};
-use crate::db::{DbConnection, DbError};
+use crate::db::DbConnection;
 use crate::startup::AppState;
 
 /// Runs one key change (`rotate`, `retire`, `revoke`) as `actor`, at the
@@ -16,11 +16,7 @@ use crate::startup::AppState;
 /// change is in force here before the caller answers. Other servers follow
 /// through the change epoch. A refusal rolls back and comes back as the
 /// inner `Err`.
-pub async fn apply<T, F>(
-    state: &AppState,
-    actor: Actor,
-    change: F,
-) -> Result<Result<T, KeyStoreError>, DbError>
+pub async fn apply<T, F>(state: &AppState, actor: Actor, change: F) -> Result<T, KeyStoreError>
 where
     F: FnOnce(&mut DbConnection, &Actor, &KeyStore, i64) -> Result<T, KeyStoreError>
         + Send
@@ -30,11 +26,9 @@ where
     let (keys, now) = (state.keys.clone(), state.clock.now());
     let outcome = state
         .db
-        .transaction_with_refusal(move |conn| change(conn, &actor, &keys, now))
+        .transaction(move |conn| change(conn, &actor, &keys, now))
         .await?;
-    if outcome.is_ok() {
-        crate::invalidation::refresh_now(state).await;
-    }
+    crate::invalidation::refresh_now(state).await;
     Ok(outcome)
 }
 

@@ -39,12 +39,8 @@ pub enum Actor {
 
 /// Runs one operation as `actor`, at the state's current time, in one
 /// transaction: a refusal by any rule rolls back the change and its audit
-/// event together, and comes back as the inner `Err`.
-pub async fn perform<T, F>(
-    state: &AppState,
-    actor: Actor,
-    operation: F,
-) -> Result<Result<T, AccountError>, DbError>
+/// event together (a database failure comes back as `AccountError::Db`).
+pub async fn perform<T, F>(state: &AppState, actor: Actor, operation: F) -> Result<T, AccountError>
 where
     F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
     T: Send + 'static,
@@ -52,7 +48,7 @@ where
     let now = state.clock.now();
     state
         .db
-        .transaction_with_refusal(move |conn| operation(conn, &actor, now))
+        .transaction(move |conn| operation(conn, &actor, now))
         .await
 }
 

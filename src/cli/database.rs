@@ -35,5 +35,5 @@ pub fn as_operator<T>(
     db: &Db,
     change: impl FnOnce(&mut DbConnection, &Actor) -> Result<T, AccountError>,
 ) -> Result<T, CliError> {
-    Ok(db.transaction_blocking(|conn| Ok(change(conn, &Actor::Operator)))??)
+    Ok(db.transaction_blocking(|conn| change(conn, &Actor::Operator))?)
 }

@@ -7,7 +7,7 @@ use super::{
     args::{ApiCommand, PermissionCommand, RoleCommand},
     database::{as_operator, connect},
 };
-use crate::accounts::apis;
+use crate::accounts::{AccountError, apis};
 use crate::administration::{directory, users};
 use crate::config::Settings;
 use crate::db;
@@ -135,9 +135,9 @@ pub fn permission(
         }
         PermissionCommand::List { api } => {
             let permissions = db.run_blocking(|conn| {
-                Ok(apis::find(conn, &api)
-                    .and_then(|row| db::apis::permissions_of(conn, &row.id).map_err(Into::into)))
-            })??;
+                let row = apis::find(conn, &api)?;
+                Ok::<_, AccountError>(db::apis::permissions_of(conn, &row.id)?)
+            })?;
             for permission in permissions {
                 println!("{}", permission.name);
             }

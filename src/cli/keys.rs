@@ -48,15 +48,15 @@ pub fn run(
             for alg in algs {
                 let keys = state.keys.clone();
                 let kid = state.db.transaction_blocking(|conn| {
-                    Ok(administration::keys::rotate(
+                    administration::keys::rotate(
                         conn,
                         &Actor::Operator,
                         &keys,
                         alg,
                         immediately,
                         now,
-                    ))
-                })??;
+                    )
+                })?;
                 let when = if immediately {
                     "now".to_owned()
                 } else {
@@ -71,14 +71,8 @@ pub fn run(
         KeysCommand::Retire { kid } => {
             let keys = state.keys.clone();
             let replacement = state.db.transaction_blocking(|conn| {
-                Ok(administration::keys::retire(
-                    conn,
-                    &Actor::Operator,
-                    &keys,
-                    &kid,
-                    now,
-                ))
-            })??;
+                administration::keys::retire(conn, &Actor::Operator, &keys, &kid, now)
+            })?;
             println!(
                 "retired {kid}: it no longer signs and stays published until its tokens expire"
             );
@@ -89,14 +83,8 @@ pub fn run(
         KeysCommand::Revoke { kid } => {
             let keys = state.keys.clone();
             let revocation = state.db.transaction_blocking(|conn| {
-                Ok(administration::keys::revoke(
-                    conn,
-                    &Actor::Operator,
-                    &keys,
-                    &kid,
-                    now,
-                ))
-            })??;
+                administration::keys::revoke(conn, &Actor::Operator, &keys, &kid, now)
+            })?;
             if revocation.already_revoked {
                 println!("{kid} was already revoked: nothing changed");
             } else {

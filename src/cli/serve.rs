@@ -26,7 +26,7 @@ pub fn run(settings: Settings, clock: Arc<dyn Clock>) -> Result<(), CliError> {
     let now = clock.now();
     if let Some(token) = state
         .db
-        .run_blocking(|conn| Ok(setup::issue_token(conn, now)))??
+        .run_blocking(|conn| setup::issue_token(conn, now))?
     {
         // Printed, not logged: it is a one-time credential for whoever runs
         // the server, and log pipelines keep things forever.

@@ -131,7 +131,7 @@ fn update(db: &Db, now: i64, args: UserUpdateArgs) -> Result<(), CliError> {
 }
 
 fn find_user(db: &Db, username: &str) -> Result<UserRow, CliError> {
-    Ok(db.run_blocking(|conn| Ok(accounts::find(conn, username)))??)
+    Ok(db.run_blocking(|conn| accounts::find(conn, username))?)
 }
 
 fn show(db: &Db, username: &str) -> Result<(), CliError> {

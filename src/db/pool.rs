@@ -135,84 +135,109 @@ impl Db {
         self.backend
     }
 
-    /// Runs `work` on a pooled connection on the blocking thread pool.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, DbError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
-        })
-        .await
-        .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
-    }
-
-    /// Runs `work` in a transaction.
-    pub async fn transaction<T, F>(&self, work: F) -> Result<T, DbError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.run(move |conn: &mut DbConnection| {
-            conn.transaction(|conn| {
-                lock_for_writing(conn)?;
-                work(conn)
-            })
-        })
-        .await
-    }
-
-    /// Runs `work` in a transaction that rolls back if `work` says no
-    /// (any `Err`), handing the refusal back as the inner result.
-    pub async fn transaction_with_refusal<T, E, F>(&self, work: F) -> Result<Result<T, E>, DbError>
+    /// Runs `work` on a pooled connection on the blocking thread pool, with
+    /// no transaction: each statement commits on its own, so an `Err` after
+    /// a write keeps the write. That is the path for a refusal that must
+    /// still leave its mark (a replayed code revokes what it bought, then
+    /// refuses); everything else that writes more than once wants
+    /// [`Db::transaction`].
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.transaction_blocking(|conn| Ok(work(conn))))
-            .await
-            .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
+        spawn_blocking(move || db.run_blocking(work)).await
     }
 
-    /// For the command line, which has no async workers to protect.
-    pub fn run_blocking<T>(
+    /// Runs `work` in a transaction on the blocking thread pool. Any `Err`
+    /// — a database failure or the caller's own refusal — rolls it back
+    /// and comes back as it was.
+    pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        spawn_blocking(move || db.transaction_blocking(work)).await
+    }
+
+    /// A transaction that commits what `work` wrote even when `work`
+    /// answers `Err`: for a refusal that must leave its mark, such as a
+    /// reused refresh token that revokes its family and then refuses. (A
+    /// failed statement on PostgreSQL aborts the transaction, so nothing
+    /// half-done commits there; the error comes back either way.)
+    pub async fn transaction_committing_refusal<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        spawn_blocking(move || {
+            // The outcome travels inside `Ok`, so diesel commits either way.
+            db.transaction_blocking(|conn| Ok::<_, E>(work(conn)))?
+        })
+        .await
+    }
+
+    /// [`Db::run`] for the command line, which has no async workers to
+    /// protect.
+    pub fn run_blocking<T, E>(
         &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
-    ) -> Result<T, DbError> {
-        let mut conn = self.pool.get()?;
+        work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.pool.get().map_err(|e| E::from(e.into()))?;
         work(&mut conn)
     }
 
-    /// Runs `work` in a transaction. `work` answers `Ok(Err(refusal))` when
-    /// a rule says no (a duplicate, an unknown role): that rolls back as
-    /// well, and the refusal is handed back as the inner result.
+    /// [`Db::transaction`] for the command line.
     pub fn transaction_blocking<T, E>(
         &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<Result<T, E>, DbError>,
-    ) -> Result<Result<T, E>, DbError> {
-        let mut conn = self.pool.get()?;
+        work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.pool.get().map_err(|e| E::from(e.into()))?;
         let conn: &mut DbConnection = &mut conn;
-        let mut refusal = None;
-        let outcome = conn.transaction(|conn| {
-            lock_for_writing(conn)?;
-            match work(conn)? {
-                Ok(value) => Ok(value),
-                Err(error) => {
-                    refusal = Some(error);
-                    Err(DbError::from(diesel::result::Error::RollbackTransaction))
-                }
-            }
-        });
-        match refusal {
-            Some(error) => Ok(Err(error)),
-            None => outcome.map(Ok),
-        }
+        conn.transaction(|conn| {
+            lock_for_writing(conn).map_err(|e| Rollback::Work(E::from(e)))?;
+            work(conn).map_err(Rollback::Work)
+        })
+        .map_err(|rollback| match rollback {
+            Rollback::Work(error) => error,
+            Rollback::Diesel(error) => E::from(error.into()),
+        })
     }
+}
+
+/// Why a transaction rolled back: diesel's transaction wants an error it
+/// can build from its own, the caller's error need not be one.
+enum Rollback<E> {
+    Work(E),
+    Diesel(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for Rollback<E> {
+    fn from(error: diesel::result::Error) -> Self {
+        Rollback::Diesel(error)
+    }
+}
+
+async fn spawn_blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| E::from(DbError::Unavailable(format!("database task failed: {e}"))))?
 }
 
 /// On SQLite, takes the write lock as a transaction's first step — what

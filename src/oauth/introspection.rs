@@ -94,7 +94,7 @@ async fn access(
                 // Not a user: a service account, whose sub is its client id.
                 None => subject_client == issuer_client,
             };
-            Ok(client_ok && subject_ok)
+            Ok::<_, DbError>(client_ok && subject_ok)
         })
         .await?;
     if !alive {
@@ -128,7 +128,7 @@ async fn refresh(
         .db
         .run(move |conn| {
             let Some(row) = refresh_tokens_of_client(conn, &hash, &client_id)? else {
-                return Ok(None);
+                return Ok::<_, DbError>(None);
             };
             let active_user =
                 db::users::find_by_id(conn, &row.user_id)?.is_some_and(|u| !u.disabled);

@@ -3,7 +3,7 @@
 //! family, except inside a short grace window that lets a client's
 //! parallel refreshes share one successor.
 
-use super::{OAuthError, scope::Scopes};
+use super::{OAuthError, grants::GrantError, scope::Scopes};
 use crate::audit::{self, Event};
 use crate::crypto::random;
 use crate::db::{self, DbConnection, DbError, refresh_tokens::RefreshTokenRow};
@@ -87,19 +87,18 @@ pub fn revoke_all_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> R
     Ok(())
 }
 
-fn invalid(message: &str) -> Result<Result<Rotated, OAuthError>, DbError> {
-    Ok(Err(OAuthError::invalid_grant(message)))
+fn invalid(message: &str) -> GrantError {
+    OAuthError::invalid_grant(message).into()
 }
 
 /// Rotates `presented` for `client_id`, if `check` accepts the grant
 /// first (a request the grant cannot satisfy must not spend the token).
-/// `Ok(Err(_))` is a protocol refusal.
 pub async fn rotate(
     state: &AppState,
     client_id: &str,
     presented: &str,
     check: impl FnOnce(&RefreshTokenRow) -> Result<(), OAuthError>,
-) -> Result<Result<Rotated, OAuthError>, DbError> {
+) -> Result<Rotated, GrantError> {
     let now = state.clock.now();
     let hash = random::token_hash(presented);
     let lookup = hash.clone();
@@ -110,29 +109,29 @@ pub async fn rotate(
         .run(move |conn| db::refresh_tokens::find(conn, &lookup))
         .await?
     else {
-        return invalid("unknown refresh token");
+        return Err(invalid("unknown refresh token"));
     };
     if row.client_id != client_id {
-        return invalid("the refresh token was issued to another client");
+        return Err(invalid("the refresh token was issued to another client"));
     }
-    if let Err(refusal) = check(&row) {
-        return Ok(Err(refusal));
-    }
+    check(&row)?;
     let state = state.clone();
     let db = state.db.clone();
-    db.transaction(move |conn| {
+    // A spent token stays spent, and a detected reuse stays revoked, even
+    // though the request is refused: the refusal commits.
+    db.transaction_committing_refusal(move |conn| {
         if db::refresh_tokens::mark_used(conn, &hash, now)? {
             return rotate_fresh(conn, &state, row, now);
         }
         // Already rotated (or revoked): look again now that we hold the lock.
         let Some(row) = db::refresh_tokens::find(conn, &hash)? else {
-            return invalid("unknown refresh token");
+            return Err(invalid("unknown refresh token"));
         };
         if row.revoked_at.is_some() {
-            return invalid("the refresh token was revoked");
+            return Err(invalid("the refresh token was revoked"));
         }
         if let Some(rotated) = within_grace(conn, &state, &row, now)? {
-            return Ok(Ok(rotated));
+            return Ok(rotated);
         }
         // Reuse of a rotated token: someone holds a stolen copy. Revoke
         // the family and everything it issued.
@@ -148,7 +147,9 @@ pub async fn rotate(
             },
             now,
         )?;
-        invalid("the refresh token was already used; its family has been revoked")
+        Err(invalid(
+            "the refresh token was already used; its family has been revoked",
+        ))
     })
     .await
 }
@@ -158,13 +159,13 @@ fn rotate_fresh(
     state: &AppState,
     row: RefreshTokenRow,
     now: i64,
-) -> Result<Result<Rotated, OAuthError>, DbError> {
+) -> Result<Rotated, GrantError> {
     if row.expires_at <= now || row.family_expires_at <= now {
-        return invalid("the refresh token has expired");
+        return Err(invalid("the refresh token has expired"));
     }
     let active = db::users::find_by_id(conn, &row.user_id)?.is_some_and(|u| !u.disabled);
     if !active {
-        return invalid("the user is no longer active");
+        return Err(invalid("the user is no longer active"));
     }
     let token = random::new_token();
     let token_hash = random::token_hash(token.expose());
@@ -188,11 +189,11 @@ fn rotate_fresh(
         .sealer
         .seal(&row.token_hash, token.expose().as_bytes());
     db::refresh_tokens::set_successor(conn, &row.token_hash, &token_hash, &sealed)?;
-    Ok(Ok(Rotated {
+    Ok(Rotated {
         grant: successor,
         token,
         token_hash,
-    }))
+    })
 }
 
 fn within_grace(

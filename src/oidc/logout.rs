@@ -95,7 +95,7 @@ pub async fn evaluate(
             let registered = state
                 .db
                 .run(move |conn| {
-                    Ok(db::clients::find(conn, &wanted)?.is_some_and(|c| {
+                    Ok::<_, DbError>(db::clients::find(conn, &wanted)?.is_some_and(|c| {
                         !c.row.disabled && c.post_logout_redirect_uris.contains(&uri)
                     }))
                 })
@@ -161,7 +161,7 @@ pub async fn end_session(
                 },
                 now,
             )?;
-            Ok(queued)
+            Ok::<_, DbError>(queued)
         })
         .await?;
     if queued > 0 {

@@ -43,7 +43,7 @@ impl Admin {
         F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
         T: Send + 'static,
     {
-        Ok(administration::perform(&self.state, self.actor(), operation).await??)
+        Ok(administration::perform(&self.state, self.actor(), operation).await?)
     }
 }
 

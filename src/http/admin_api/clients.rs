@@ -109,7 +109,7 @@ pub async fn list(admin: Admin) -> Result<HttpResponse, ApiError> {
                     views.push(ClientView::from(record));
                 }
             }
-            Ok(views)
+            Ok::<_, crate::db::DbError>(views)
         })
         .await?;
     Ok(HttpResponse::Ok().json(clients))

@@ -107,6 +107,7 @@ async fn keys(admin: &Admin) -> Result<Vec<KeyView>, ApiError> {
 fn key_error(error: KeyStoreError) -> ApiError {
     match error {
         KeyStoreError::NoSuchKey(_) => ApiError::NotFound(error.to_string()),
+        KeyStoreError::Db(db) => db.into(),
         error => {
             tracing::error!(%error, "key change failed");
             ApiError::Internal
@@ -144,11 +145,8 @@ pub async fn rotate(
                 administration::keys::rotate(conn, actor, keys, alg, immediately, now)
             },
         )
-        .await?
-        .map_err(|e| {
-            tracing::error!(error = %e, "key rotation failed");
-            ApiError::Internal
-        })?;
+        .await
+        .map_err(key_error)?;
     }
     Ok(HttpResponse::Ok().json(keys(&admin).await?))
 }
@@ -165,7 +163,7 @@ pub async fn retire(admin: Admin, kid: web::Path<String>) -> Result<HttpResponse
         admin.actor(),
         move |conn, actor, keys, now| administration::keys::retire(conn, actor, keys, &target, now),
     )
-    .await?
+    .await
     .map_err(key_error)?;
     let keys = keys(&admin).await?;
     Ok(HttpResponse::Ok().json(RetiredKey {
@@ -188,7 +186,7 @@ pub async fn revoke(admin: Admin, kid: web::Path<String>) -> Result<HttpResponse
         admin.actor(),
         move |conn, actor, keys, now| administration::keys::revoke(conn, actor, keys, &target, now),
     )
-    .await?
+    .await
     .map_err(key_error)?;
     let keys = keys(&admin).await?;
     Ok(HttpResponse::Ok().json(RevokedKey {

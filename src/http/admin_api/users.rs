@@ -106,15 +106,11 @@ async fn load_user(admin: &Admin, username: String) -> Result<(UserRow, Vec<Stri
         .state
         .db
         .run(move |conn| {
-            Ok(match accounts::find(conn, &username) {
-                Ok(user) => {
-                    let roles = db::users::role_names(conn, &user.id)?;
-                    Ok((user, roles))
-                }
-                Err(error) => Err(error),
-            })
+            let user = accounts::find(conn, &username)?;
+            let roles = db::users::role_names(conn, &user.id)?;
+            Ok::<_, crate::accounts::AccountError>((user, roles))
         })
-        .await??)
+        .await?)
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/users", tag = "users", params(ListQuery),
@@ -144,7 +140,7 @@ pub async fn list(
                     UserView::new(row, held)
                 })
                 .collect();
-            Ok((users, page.next.map(|c| c.encode())))
+            Ok::<_, crate::db::DbError>((users, page.next.map(|c| c.encode())))
         })
         .await?;
     Ok(HttpResponse::Ok().json(UserPage { users, next }))

@@ -96,7 +96,7 @@ pub async fn audit(
         .run(move |conn| {
             let rows = find(conn, &wanted, PAGE_SIZE + 1)?;
             let usernames = usernames_of(conn, &rows)?;
-            Ok((rows, usernames))
+            Ok::<_, DbError>((rows, usernames))
         })
         .await?;
     // One row more than a page tells whether an older page exists.

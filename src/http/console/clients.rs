@@ -87,7 +87,7 @@ async fn render(
                     records.push(record);
                 }
             }
-            Ok(records)
+            Ok::<_, crate::db::DbError>(records)
         })
         .await?;
     // Pages that show a secret must never be cached anywhere.
@@ -169,7 +169,7 @@ pub async fn create(
             };
             console
                 .change(move |conn, actor, now| administer::register(conn, actor, spec, now))
-                .await?
+                .await
         }
     };
     match outcome {
@@ -218,7 +218,7 @@ pub async fn act(
         "rotate-secret" => {
             match console
                 .change(move |conn, actor, now| administer::rotate_secret(conn, actor, &id, now))
-                .await?
+                .await
             {
                 Ok(secret) => {
                     return render(
@@ -240,7 +240,7 @@ pub async fn act(
                 .change(move |conn, actor, now| {
                     administer::set_disabled(conn, actor, &id, disabled, now)
                 })
-                .await?
+                .await
                 .map(|()| {
                     if disabled {
                         "client_disabled"
@@ -251,7 +251,7 @@ pub async fn act(
         }
         "delete" if form.confirm == "yes" => console
             .change(move |conn, actor, now| administer::delete(conn, actor, &id, now))
-            .await?
+            .await
             .map(|()| "client_deleted"),
         "delete" => Err(AccountError::Invalid(
             "Tick the box to confirm the deletion.".into(),
@@ -262,7 +262,7 @@ pub async fn act(
                 .change(move |conn, actor, now| {
                     administer::grant_role(conn, actor, &id, &role, now)
                 })
-                .await?
+                .await
                 .map(|()| "client_role_granted")
         }
         "revoke-role" => {
@@ -271,7 +271,7 @@ pub async fn act(
                 .change(move |conn, actor, now| {
                     administer::revoke_role(conn, actor, &id, &role, now)
                 })
-                .await?
+                .await
                 .map(|()| "client_role_revoked")
         }
         _ => return Err(ConsoleError::NotFound("There is no such action.".into())),

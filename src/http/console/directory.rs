@@ -97,7 +97,7 @@ async fn render(
                     built_in: api.built_in,
                 });
             }
-            Ok((roles, apis))
+            Ok::<_, crate::db::DbError>((roles, apis))
         })
         .await?;
     console.page(
@@ -136,7 +136,7 @@ where
 {
     console.require("roles:write")?;
     console.check_csrf(&form.csrf_token)?;
-    match console.change(operation).await? {
+    match console.change(operation).await {
         Ok(()) => Ok(see_other(&format!("/admin/roles?notice={notice}"))),
         Err(error) => {
             let refusal = Refusal::of(error)?;

@@ -92,13 +92,13 @@ pub async fn act(
         "retire" => administration::keys::apply(state, actor, move |conn, actor, keys, now| {
             administration::keys::retire(conn, actor, keys, &target, now)
         })
-        .await?
+        .await
         .map(|_| "key_retired"),
         "revoke" if form.confirm == "yes" => {
             administration::keys::apply(state, actor, move |conn, actor, keys, now| {
                 administration::keys::revoke(conn, actor, keys, &target, now)
             })
-            .await?
+            .await
             .map(|revocation| {
                 if revocation.already_revoked {
                     "key_already_revoked"
@@ -125,6 +125,7 @@ pub async fn act(
             let message = format!("There is no signing key {kid}.");
             render(&console, StatusCode::NOT_FOUND, None, Some(&message)).await
         }
+        Err(KeyStoreError::Db(error)) => Err(error.into()),
         Err(error) => {
             tracing::error!(%error, "key {action} failed");
             Err(ConsoleError::Internal)
@@ -148,7 +149,7 @@ pub async fn rotate(
                 administration::keys::rotate(conn, actor, keys, alg, immediately, now)
             },
         )
-        .await?
+        .await
         .map_err(|error| {
             tracing::error!(%error, "key rotation failed");
             ConsoleError::Internal

@@ -179,13 +179,13 @@ impl Console {
 
     /// Runs one `crate::administration` operation as this person, now, in
     /// one transaction: a refusal by any rule rolls back the change and its
-    /// audit event together, and comes back as the inner `Err`.
-    pub async fn change<T, F>(&self, operation: F) -> Result<Result<T, AccountError>, ConsoleError>
+    /// audit event together (`Refusal::of` tells refusals from failures).
+    pub async fn change<T, F>(&self, operation: F) -> Result<T, AccountError>
     where
         F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
         T: Send + 'static,
     {
-        Ok(administration::perform(&self.state, self.actor(), operation).await?)
+        administration::perform(&self.state, self.actor(), operation).await
     }
 }
 

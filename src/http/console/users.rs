@@ -186,7 +186,7 @@ pub async fn create(
                 .change(move |conn, actor, now| {
                     administer::create(conn, actor, &row, &new.roles, now)
                 })
-                .await?
+                .await
                 .map(|()| username)
         }
         Err(error) => Err(error),
@@ -222,7 +222,7 @@ async fn load(
         .db
         .run(move |conn| {
             let Some(user) = db::users::find_by_username(conn, &wanted)? else {
-                return Ok(None);
+                return Ok::<_, crate::db::DbError>(None);
             };
             let roles = db::users::role_names(conn, &user.id)?;
             let sessions = db::sessions::live_for_user(conn, &user.id, now)?;
@@ -301,7 +301,7 @@ pub async fn act(
                 .change(move |conn, actor, now| {
                     administer::update_profile(conn, actor, &name, change, now)
                 })
-                .await?
+                .await
                 .map(|_| "updated")
         }
         "password" => {
@@ -325,7 +325,7 @@ pub async fn act(
                             now,
                         )
                     })
-                    .await?
+                    .await
                     .map(|()| "password"),
                 Err(error) => Err(AccountError::Invalid(error.to_string())),
             }
@@ -336,12 +336,12 @@ pub async fn act(
                 .change(move |conn, actor, now| {
                     administer::set_disabled(conn, actor, &name, disabled, now)
                 })
-                .await?
+                .await
                 .map(|()| if disabled { "disabled" } else { "enabled" })
         }
         "unlock" => console
             .change(move |conn, actor, now| administer::unlock(conn, actor, &name, now))
-            .await?
+            .await
             .map(|()| "unlocked"),
         "grant-role" => {
             let role = form.role.trim().to_owned();
@@ -349,7 +349,7 @@ pub async fn act(
                 .change(move |conn, actor, now| {
                     administer::grant_role(conn, actor, &name, &role, now)
                 })
-                .await?
+                .await
                 .map(|()| "role_granted")
         }
         "revoke-role" => {
@@ -358,7 +358,7 @@ pub async fn act(
                 .change(move |conn, actor, now| {
                     administer::revoke_role(conn, actor, &name, &role, now)
                 })
-                .await?
+                .await
                 .map(|()| "role_revoked")
         }
         "end-sessions" => {
@@ -367,12 +367,12 @@ pub async fn act(
                 .change(move |conn, actor, now| {
                     administer::end_sessions(conn, actor, &name, Some(&session), now)
                 })
-                .await?
+                .await
                 .map(|_| "sessions_ended")
         }
         "delete" if form.confirm == "yes" => console
             .change(move |conn, actor, now| administer::delete(conn, actor, &name, now))
-            .await?
+            .await
             .map(|()| "deleted"),
         "delete" => Err(AccountError::Invalid(
             "Tick the box to confirm the deletion.".into(),

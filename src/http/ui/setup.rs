@@ -76,7 +76,7 @@ async fn setup_state(state: &AppState, token: String) -> Result<SetupState, AppE
     let now = state.clock.now();
     state
         .db
-        .run(move |conn| Ok(setup::state(conn, &token, now)))
+        .run(move |conn| Ok::<_, crate::db::DbError>(setup::state(conn, &token, now)))
         .await?
         .map_err(account_error)
 }
@@ -181,8 +181,8 @@ pub async fn submit(
     let outcome = state
         .db
         // A refusal (a taken username) rolls back, so the link is not spent.
-        .transaction_with_refusal(move |conn| setup::complete(conn, &token, &admin, now))
-        .await?;
+        .transaction(move |conn| setup::complete(conn, &token, &admin, now))
+        .await;
     match outcome {
         Ok(SetupState::Open) => {
             tracing::info!(target: "audit", username = %username, "first administrator created");

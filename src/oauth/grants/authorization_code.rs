@@ -15,11 +15,6 @@ use crate::oauth::{
 };
 use crate::startup::AppState;
 
-enum Redemption {
-    Redeemed(Box<AuthorizationCodeRow>),
-    Refused(OAuthError),
-}
-
 pub async fn exchange(
     state: &AppState,
     client: &OAuthClient,
@@ -35,18 +30,20 @@ pub async fn exchange(
     // so that a replay at any later moment finds what to revoke.
     let token_id = issue::AccessTokenId::new(state, now);
     let reserved = token_id.clone();
-    let redemption = state
+    // No transaction: a replay's revocations must commit although the
+    // request is refused (`Db::run` keeps writes made before an `Err`).
+    let row: AuthorizationCodeRow = state
         .db
         .run(move |conn| {
             let Some(row) = db::authorization_codes::find(conn, &code_hash)? else {
-                return Ok(Redemption::Refused(OAuthError::invalid_grant(
+                return Err(GrantError::from(OAuthError::invalid_grant(
                     "unknown authorization code",
                 )));
             };
             if row.client_id != client_id {
-                return Ok(Redemption::Refused(OAuthError::invalid_grant(
-                    "the code was issued to another client",
-                )));
+                return Err(
+                    OAuthError::invalid_grant("the code was issued to another client").into(),
+                );
             }
             // One conditional update: of concurrent redemptions, one wins.
             if !db::authorization_codes::redeem(
@@ -78,17 +75,13 @@ pub async fn exchange(
                     },
                     now,
                 )?;
-                return Ok(Redemption::Refused(OAuthError::invalid_grant(
-                    "the authorization code was already used",
-                )));
+                return Err(
+                    OAuthError::invalid_grant("the authorization code was already used").into(),
+                );
             }
-            Ok(Redemption::Redeemed(Box::new(row)))
+            Ok(row)
         })
         .await?;
-    let row = match redemption {
-        Redemption::Redeemed(row) => *row,
-        Redemption::Refused(error) => return Err(error.into()),
-    };
     if row.expires_at <= now {
         return Err(OAuthError::invalid_grant("the authorization code has expired").into());
     }
@@ -146,7 +139,7 @@ pub async fn exchange(
     let state_for_family = state.clone();
     let refresh_token = state
         .db
-        .transaction_with_refusal(move |conn| {
+        .transaction(move |conn| {
             // An UPDATE of the code's row first: on PostgreSQL its row lock
             // orders this step against a replay's redemption attempt.
             db::authorization_codes::record_access_token(conn, &code_hash, &jti, expires_at)?;
@@ -192,7 +185,7 @@ pub async fn exchange(
             )?;
             Ok(refresh_token)
         })
-        .await??;
+        .await?;
     Ok(TokenResponse {
         access_token: access.token,
         token_type: "Bearer",

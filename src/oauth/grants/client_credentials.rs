@@ -45,7 +45,7 @@ pub async fn exchange(
     let (permissions, role_apis) = state
         .db
         .run(move |conn| {
-            Ok((
+            Ok::<_, crate::db::DbError>((
                 db::roles::client_permissions_on(conn, &client_id, &lookup_resource)?,
                 db::roles::client_role_apis(conn, &client_id)?,
             ))

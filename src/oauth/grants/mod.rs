@@ -77,7 +77,7 @@ pub async fn active_user(
                 Some(api) => db::roles::user_permissions_on(conn, &user_id, api)?,
                 None => Vec::new(),
             };
-            Ok((user, roles, role_apis, permissions))
+            Ok::<_, DbError>((user, roles, role_apis, permissions))
         })
         .await?;
     let Some(user) = user.filter(|u| !u.disabled) else {

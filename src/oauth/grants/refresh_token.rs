@@ -43,7 +43,7 @@ pub async fn exchange(
         }
         choose_resource(&granted_resources(grant), params).map(|_| ())
     };
-    let rotated = refresh::rotate(state, &client.client_id, presented, check).await??;
+    let rotated = refresh::rotate(state, &client.client_id, presented, check).await?;
     let grant = &rotated.grant;
     let scopes = requested.unwrap_or_else(|| Scopes::from_stored(&grant.scope));
     let resource = choose_resource(&granted_resources(grant), params)?;

@@ -169,7 +169,12 @@ async fn a_revoked_key_is_trusted_nowhere_at_once_and_a_replacement_signs() {
 #[tokio::test]
 async fn a_key_revoked_at_the_command_line_is_refused_by_a_running_server_within_two_seconds() {
     let app = TestApp::spawn().await;
-    let secret = flow::add_client(&app, "svc", &["--grant", "client_credentials"]);
+    app.cli(&["api", "add", "svc-api"], None).ok();
+    let secret = flow::add_client(
+        &app,
+        "svc",
+        &["--grant", "client_credentials", "--resource", "svc-api"],
+    );
     let svc = Auth::Basic("svc", &secret);
     let token = flow::token_ok(
         flow::post_as(&app, "/token", svc, &[("grant_type", "client_credentials")]).await,

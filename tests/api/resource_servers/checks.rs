@@ -290,11 +290,14 @@ pub async fn follows_key_rotation(school: &School, example: &RunningExample) {
     let app = &school.app;
     let now = gatehouse::clock::Clock::now(app.clock.as_ref());
     let new_kid = app.db(|conn| {
-        Ok(app
+        let kid = app
             .state
             .keys
             .rotate(conn, SigningAlgorithm::ES256, now, true)
-            .unwrap())
+            .unwrap();
+        // The store changes only the table; this server re-reads it now.
+        app.state.keys.refresh(conn, now).unwrap();
+        Ok(kid)
     });
     let after = school.user_tokens("suman", SCHOOL).await;
     let header = header_of(&after.access_token);
