@@ -5,6 +5,10 @@ use crate::db::{
 
 use super::{AccountError, error::duplicate_as, names};
 
+/// The built-in API that administration is done through (the admin
+/// token's `aud`); see `administration::access`.
+pub const ADMIN_API: &str = "gatehouse-admin";
+
 /// API identifiers become the token `aud`: an absolute URI or a plain
 /// name without spaces, at most 255 characters.
 pub fn validate_identifier(identifier: &str) -> Result<String, AccountError> {

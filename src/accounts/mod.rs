@@ -1,8 +1,6 @@
 //! Users, roles, APIs and permissions: the rules, framework-free.
 
-pub mod admin_access;
 pub mod apis;
-pub mod consent;
 mod error;
 pub mod login;
 pub mod names;

@@ -1,6 +1,6 @@
 use crate::db::{self, DbConnection, roles::RoleRow};
 
-use super::{AccountError, admin_access::ADMIN_API, error::duplicate_as, names};
+use super::{AccountError, apis::ADMIN_API, error::duplicate_as, names};
 
 pub fn create(
     conn: &mut DbConnection,

@@ -9,6 +9,7 @@
 //! the post-condition that an enabled administrator remains, checked after
 //! the change itself.
 
+pub mod access;
 pub mod clients;
 pub mod directory;
 pub mod keys;
@@ -17,10 +18,11 @@ pub mod users;
 
 use serde_json::Value;
 
-use crate::accounts::{AccountError, admin_access::Administrator};
+use crate::accounts::AccountError;
 use crate::audit::{self, Event};
 use crate::db::{self, DbConnection, DbError};
 use crate::startup::AppState;
+use access::Administrator;
 
 /// Who makes a change.
 #[derive(Debug, Clone)]

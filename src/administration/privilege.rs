@@ -16,7 +16,7 @@
 //! database already) but not from the last.
 
 use super::Actor;
-use crate::accounts::{AccountError, admin_access::ADMIN_API};
+use crate::accounts::{AccountError, apis::ADMIN_API};
 use crate::db::{self, DbConnection, roles::RoleRow, users::UserRow};
 
 /// The admin permissions a role carries.

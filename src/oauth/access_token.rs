@@ -75,7 +75,7 @@ pub fn userinfo_audience(issuer: &str) -> String {
 }
 
 #[derive(Debug)]
-pub enum Rejected {
+pub enum Rejection {
     Invalid(String),
     Db(DbError),
 }
@@ -83,7 +83,7 @@ pub enum Rejected {
 /// Verifies one of our access tokens at the server's `now` (its clock, not
 /// the library's, so time in tests is the app's time) and that it is not
 /// revoked. The audience is the caller's business.
-pub async fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, Rejected> {
+pub async fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, Rejection> {
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.set_issuer(&[state.settings.issuer()]);
     validation.validate_aud = false;
@@ -91,13 +91,13 @@ pub async fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, 
     validation.validate_nbf = false;
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     let claims: AccessTokenClaims = jwt::verify(token, &state.keys, TYP, validation)
-        .map_err(|e| Rejected::Invalid(e.to_string()))?;
+        .map_err(|e| Rejection::Invalid(e.to_string()))?;
     let max = state.settings.tokens.access_token_ttl_secs;
     jwt::check_lifetime(claims.iat, claims.exp, max)
-        .map_err(|e| Rejected::Invalid(e.to_string()))?;
+        .map_err(|e| Rejection::Invalid(e.to_string()))?;
     let now = state.clock.now();
     if claims.exp <= now || claims.nbf > now + 60 {
-        return Err(Rejected::Invalid("the token has expired".into()));
+        return Err(Rejection::Invalid("the token has expired".into()));
     }
     let (jti, client_id, sub, iat) = (
         claims.jti.clone(),
@@ -109,10 +109,10 @@ pub async fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, 
         .db
         .run(move |conn| still_good(conn, &jti, &client_id, &sub, iat))
         .await
-        .map_err(Rejected::Db)?;
+        .map_err(Rejection::Db)?;
     match verdict {
         None => Ok(claims),
-        Some(reason) => Err(Rejected::Invalid(reason.into())),
+        Some(reason) => Err(Rejection::Invalid(reason.into())),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{GrantType, RedirectUri};
 use crate::crypto::SigningAlgorithm;
-use crate::db::clients::ClientRecord;
+use crate::db::{self, DbConnection, DbError, clients::ClientRecord};
 
 #[derive(Debug, Clone)]
 pub struct OAuthClient {
@@ -81,4 +81,10 @@ impl OAuthClient {
             self.scopes.iter().any(|s| s == scope)
         }
     }
+}
+
+/// The client registered as `client_id`, if any (disabled ones included:
+/// each caller decides what a disabled client may still do).
+pub fn load(conn: &mut DbConnection, client_id: &str) -> Result<Option<OAuthClient>, DbError> {
+    Ok(db::clients::find(conn, client_id)?.map(OAuthClient::from))
 }

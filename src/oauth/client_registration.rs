@@ -73,7 +73,7 @@ fn validate_client_id(client_id: &str) -> Result<(), AccountError> {
 /// names a client must never pass as one for an API of the same name
 /// (`gatehouse-admin` above all).
 fn not_an_api_identifier(conn: &mut DbConnection, client_id: &str) -> Result<(), AccountError> {
-    if client_id == crate::accounts::admin_access::ADMIN_API
+    if client_id == crate::accounts::apis::ADMIN_API
         || db::apis::find_by_identifier(conn, client_id)?.is_some()
     {
         return Err(invalid(format!(

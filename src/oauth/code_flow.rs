@@ -2,17 +2,18 @@
 //! consent → code. The pending request lives in the database; the browser
 //! carries only its id, bound to the browser's CSRF cookie.
 
+use super::consent;
 use super::{
-    OAuthClient, OAuthError,
+    OAuthError,
     authorize::{self, AuthorizationRequest, Prompt, Rejection},
+    client,
     error::ErrorCode,
     params::Params,
     redirect,
     scope::Scopes,
 };
 use crate::accounts::{
-    admin_access::ADMIN_API,
-    consent,
+    apis::ADMIN_API,
     sessions::{self, Session},
 };
 use crate::audit::{self, Event};
@@ -52,23 +53,20 @@ pub struct PendingView {
     pub login_hint: Option<String>,
 }
 
-pub fn load_client(
-    conn: &mut DbConnection,
-    client_id: &str,
-) -> Result<Option<OAuthClient>, DbError> {
-    Ok(db::clients::find(conn, client_id)?.map(OAuthClient::from))
-}
-
 fn expired() -> Step {
     Step::Page("This sign-in request has expired or was already completed. Go back to the application and start again.".into())
 }
 
 /// `/authorize`: validate, then log in, ask consent, or answer at once.
+/// `hint_subject` verifies an `id_token_hint` and says whom it names (OIDC
+/// Core 3.1.2.1): only that user, signed in, may be answered without a
+/// login; a hint that does not verify names nobody.
 pub async fn start(
     state: &AppState,
     params: Params,
     session_cookie: Option<String>,
     browser: Browser,
+    hint_subject: impl FnOnce(&str) -> Option<String>,
 ) -> Result<Step, DbError> {
     // Over-long input is refused before it costs a query or a stored row.
     if let Err(error) = super::limits::check(&params) {
@@ -77,21 +75,16 @@ pub async fn start(
             error.description
         )));
     }
+    let hinted_sub: Option<Option<String>> = params.get("id_token_hint").map(hint_subject);
     let now = state.clock.now();
     let settings = state.settings.clone();
     let issuer = settings.issuer().to_owned();
     let state_for_continue = state.clone();
-    // OIDC Core 3.1.2.1: the hint names who the client expects. Only that
-    // user, signed in, may be answered without a login; a hint that does
-    // not verify (`Some(None)`) names nobody.
-    let hinted_sub: Option<Option<String>> = params
-        .get("id_token_hint")
-        .map(|token| crate::oidc::logout::verify_hint(state, token).map(|hint| hint.sub));
     state
         .db
         .run(move |conn| {
             let client_id = params.get("client_id").unwrap_or_default().to_owned();
-            let client = load_client(conn, &client_id)?;
+            let client = client::load(conn, &client_id)?;
             let resources = client
                 .as_ref()
                 .map(|c| c.resources.clone())
@@ -279,7 +272,7 @@ pub async fn view(
             let Some(row) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
                 return Ok(None);
             };
-            let Some(client) = load_client(conn, &row.client_id)?.filter(|c| !c.disabled) else {
+            let Some(client) = client::load(conn, &row.client_id)?.filter(|c| !c.disabled) else {
                 return Ok(None);
             };
             Ok(Some(PendingView {
@@ -432,7 +425,7 @@ fn proceed(
     let Some(row) = db::authorization_requests::find_live(conn, request_id, now)? else {
         return Ok(expired());
     };
-    let Some(client) = load_client(conn, &row.client_id)?.filter(|c| !c.disabled) else {
+    let Some(client) = client::load(conn, &row.client_id)?.filter(|c| !c.disabled) else {
         return Ok(expired());
     };
     let prompt = Prompt::from_stored(&row.prompt);

@@ -70,8 +70,8 @@ async fn access(
 ) -> Result<Introspection, DbError> {
     let claims = match access_token::verify(state, token).await {
         Ok(claims) => claims,
-        Err(access_token::Rejected::Db(error)) => return Err(error),
-        Err(access_token::Rejected::Invalid(_)) => return Ok(inactive()),
+        Err(access_token::Rejection::Db(error)) => return Err(error),
+        Err(access_token::Rejection::Invalid(_)) => return Ok(inactive()),
     };
     let own = claims.client_id == caller.client_id;
     let serves_audience = caller

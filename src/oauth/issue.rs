@@ -1,14 +1,11 @@
 //! Minting signed tokens for a subject that has earned them.
 
-use serde_json::Value;
-
 use super::{
     OAuthError,
     access_token::{self, AccessTokenClaims, Audience},
     scope::Scopes,
 };
-use crate::crypto::{SigningAlgorithm, random};
-use crate::oidc::id_token::{IdTokenClaims, at_hash};
+use crate::crypto::random;
 use crate::startup::AppState;
 
 /// Who the token speaks for, and what its roles allow on the audience.
@@ -38,7 +35,7 @@ pub fn grantable_scopes(scopes: &Scopes, grantee: &Grantee) -> Scopes {
     })
 }
 
-fn sign_error(_: impl std::fmt::Display) -> OAuthError {
+pub(crate) fn sign_error(_: impl std::fmt::Display) -> OAuthError {
     tracing::error!("token signing failed");
     OAuthError::server_error()
 }
@@ -110,38 +107,4 @@ pub fn access_token_with_id(
         .sign_jwt(access_token::TYP, &claims)
         .map_err(sign_error)?;
     Ok(IssuedAccessToken { token, claims })
-}
-
-pub struct IdTokenInput<'a> {
-    pub client_id: &'a str,
-    pub alg: Option<SigningAlgorithm>,
-    pub sub: &'a str,
-    pub auth_time: i64,
-    pub nonce: Option<&'a str>,
-    pub sid: &'a str,
-    pub amr: Vec<String>,
-    pub access_token: Option<&'a str>,
-    pub user_claims: serde_json::Map<String, Value>,
-}
-
-pub fn id_token(state: &AppState, input: IdTokenInput<'_>, now: i64) -> Result<String, OAuthError> {
-    let alg = input.alg.unwrap_or(state.settings.tokens.id_token_alg);
-    let key = state
-        .keys
-        .signer(alg)
-        .ok_or_else(OAuthError::server_error)?;
-    let claims = IdTokenClaims {
-        iss: state.settings.issuer().to_owned(),
-        sub: input.sub.to_owned(),
-        aud: input.client_id.to_owned(),
-        exp: now + state.settings.tokens.id_token_ttl_secs,
-        iat: now,
-        auth_time: input.auth_time,
-        nonce: input.nonce.map(str::to_owned),
-        at_hash: input.access_token.map(|token| at_hash(token, alg)),
-        sid: input.sid.to_owned(),
-        amr: input.amr,
-        user: input.user_claims,
-    };
-    key.sign_jwt("JWT", &claims).map_err(sign_error)
 }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod client_auth;
 pub mod client_registration;
 pub mod code_flow;
+pub mod consent;
 pub mod error;
 pub mod grant_type;
 pub mod grants;

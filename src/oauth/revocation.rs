@@ -68,8 +68,8 @@ async fn revoke_access_token(
 ) -> Result<bool, DbError> {
     let claims = match access_token::verify(state, token).await {
         Ok(claims) => claims,
-        Err(access_token::Rejected::Db(error)) => return Err(error),
-        Err(access_token::Rejected::Invalid(_)) => return Ok(false),
+        Err(access_token::Rejection::Db(error)) => return Err(error),
+        Err(access_token::Rejection::Invalid(_)) => return Ok(false),
     };
     // A client can never revoke another client's token.
     if claims.client_id != client.client_id {

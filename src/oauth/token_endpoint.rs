@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::{
-    GrantType, OAuthClient, OAuthError, client_auth, code_flow::load_client, error::ErrorCode,
-    grants, params::Params,
+    GrantType, OAuthClient, OAuthError, client, client_auth, error::ErrorCode, grants,
+    params::Params,
 };
 use crate::db::DbError;
 use crate::startup::AppState;
@@ -57,7 +57,7 @@ pub async fn authenticate_client(
     let client_id = presented.client_id.clone();
     let client = state
         .db
-        .run(move |conn| load_client(conn, &client_id))
+        .run(move |conn| client::load(conn, &client_id))
         .await
         .map_err(|e| fail(db_failure(e)))?;
     client_auth::authenticate(client, &presented).map_err(fail)

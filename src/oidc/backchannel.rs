@@ -108,7 +108,7 @@ async fn attempt(
     let client_id = delivery.client_id.clone();
     let client = state
         .db
-        .run(move |conn| crate::oauth::code_flow::load_client(conn, &client_id))
+        .run(move |conn| crate::oauth::client::load(conn, &client_id))
         .await?;
     let alg = client
         .and_then(|c| c.id_token_alg)

@@ -3,64 +3,12 @@
 //! the person confirms first, and the post-logout redirect is honoured only
 //! when it is registered, byte for byte, for the client.
 
-use jsonwebtoken::Validation;
-use serde::Deserialize;
-
-use super::backchannel;
+use super::{backchannel, id_token::verify_hint};
 use crate::accounts::sessions::{self, Session};
 use crate::audit::{self, Event};
-use crate::crypto::jwt;
 use crate::db::{self, DbError};
 use crate::oauth::params::Params;
 use crate::startup::AppState;
-
-#[derive(Debug, Deserialize)]
-struct HintClaims {
-    sub: String,
-    aud: HintAudience,
-    #[serde(default)]
-    sid: Option<String>,
-    iat: i64,
-    exp: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum HintAudience {
-    One(String),
-    Many(Vec<String>),
-}
-
-/// A verified `id_token_hint`: signed by one of our published keys (so
-/// never `alg: none`), from this issuer, with no longer a lifetime than our
-/// ID tokens have; expiry does not matter here.
-#[derive(Debug, Clone)]
-pub struct Hint {
-    pub sub: String,
-    pub client_id: Option<String>,
-    pub sid: Option<String>,
-}
-
-pub fn verify_hint(state: &AppState, token: &str) -> Option<Hint> {
-    let mut validation = Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_issuer(&[state.settings.issuer()]);
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
-    let claims: HintClaims = jwt::verify(token, &state.keys, "JWT", validation).ok()?;
-    let max = state.settings.tokens.id_token_ttl_secs;
-    jwt::check_lifetime(claims.iat, claims.exp, max).ok()?;
-    let client_id = match claims.aud {
-        HintAudience::One(aud) => Some(aud),
-        HintAudience::Many(list) if list.len() == 1 => list.into_iter().next(),
-        HintAudience::Many(_) => None,
-    };
-    Some(Hint {
-        sub: claims.sub,
-        client_id,
-        sid: claims.sid,
-    })
-}
 
 /// What a logout request asks for, after checking.
 #[derive(Debug)]

@@ -19,8 +19,8 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value
     let claims = access_token::verify(state, token)
         .await
         .map_err(|e| match e {
-            access_token::Rejected::Invalid(reason) => UserinfoError::InvalidToken(reason),
-            access_token::Rejected::Db(db) => UserinfoError::Db(db),
+            access_token::Rejection::Invalid(reason) => UserinfoError::InvalidToken(reason),
+            access_token::Rejection::Db(db) => UserinfoError::Db(db),
         })?;
     let scopes = claims.scopes();
     // `openid` puts the userinfo endpoint in the audience; a token without

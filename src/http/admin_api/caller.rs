@@ -6,10 +6,8 @@ use std::{future::Future, pin::Pin};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 
 use super::error::ApiError;
-use crate::accounts::{
-    AccountError,
-    admin_access::{self, Administrator},
-};
+use crate::accounts::AccountError;
+use crate::administration::access::{self, Administrator};
 use crate::administration::{self, Actor};
 use crate::db::DbConnection;
 use crate::startup::AppState;
@@ -65,7 +63,7 @@ impl FromRequest for Admin {
             let state = state.ok_or(ApiError::Internal)?;
             let token = token
                 .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))?;
-            let who = admin_access::from_bearer(&state, &token).await?;
+            let who = access::from_bearer(&state, &token).await?;
             Ok(Admin {
                 who,
                 state,

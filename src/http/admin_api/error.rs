@@ -7,7 +7,8 @@ use actix_web::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::accounts::{AccountError, admin_access::AdminAccessError};
+use crate::accounts::AccountError;
+use crate::administration::access::AdminAccessError;
 use crate::db::DbError;
 
 #[derive(Debug, thiserror::Error)]

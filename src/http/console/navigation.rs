@@ -2,7 +2,7 @@
 //! for the landing page (`/admin`) and the navigation bar, so a link is
 //! shown exactly when following it would not end in a 403.
 
-use crate::accounts::admin_access::Administrator;
+use crate::administration::access::Administrator;
 
 /// A page of the console, in landing order: `/admin` opens the first one
 /// the person may read.

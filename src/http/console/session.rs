@@ -9,12 +9,11 @@ use actix_web::{
     http::StatusCode, web,
 };
 
-use crate::accounts::{
-    AccountError,
-    admin_access::{self, Administrator},
-    sessions,
+use crate::accounts::{AccountError, sessions};
+use crate::administration::{
+    self, Actor,
+    access::{self, Administrator},
 };
-use crate::administration::{self, Actor};
 use crate::db::DbConnection;
 use crate::http::{csrf, error::error_page, oauth::responses::see_other, session_cookie};
 use crate::routes;
@@ -210,7 +209,7 @@ impl FromRequest for Console {
             let sub = session.user_id.clone();
             let permissions = state
                 .db
-                .run(move |conn| admin_access::current_permissions(conn, &sub))
+                .run(move |conn| access::current_permissions(conn, &sub))
                 .await?
                 .unwrap_or_default();
             if permissions.is_empty() {

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::responses::{see_other, step_response};
 use crate::http::{AppError, csrf, session_cookie};
 use crate::oauth::{code_flow, params::Params};
+use crate::oidc::id_token;
 use crate::routes;
 use crate::startup::AppState;
 
@@ -43,7 +44,8 @@ async fn authorize(
         binding,
         client_ip: crate::http::client_ip::for_audit(&req),
     };
-    let step = code_flow::start(&state, params, session, browser).await?;
+    let hint_subject = |token: &str| id_token::verify_hint(&state, token).map(|hint| hint.sub);
+    let step = code_flow::start(&state, params, session, browser, hint_subject).await?;
     let mut response = step_response(step);
     if let Some(cookie) = new_cookie {
         response.add_cookie(&cookie).map_err(AppError::internal)?;

@@ -1,6 +1,6 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, OIDC Core §3.1.3).
 
-use super::{GrantError, SignIn, active_user, choose_resource, id_token_for};
+use super::{GrantError, active_user, choose_resource};
 use crate::audit::{self, Event};
 use crate::crypto::random;
 use crate::db::{self, authorization_codes::AuthorizationCodeRow};
@@ -13,6 +13,7 @@ use crate::oauth::{
     scope::Scopes,
     token_endpoint::TokenResponse,
 };
+use crate::oidc::id_token::{self, SignIn};
 use crate::startup::AppState;
 
 pub async fn exchange(
@@ -127,7 +128,7 @@ pub async fn exchange(
         nonce: row.nonce.as_deref(),
         access_token: &access.token,
     };
-    let id_token = id_token_for(state, client, &user, &roles, &scopes, sign_in, now)?;
+    let id_token = id_token::for_grant(state, client, &user, &roles, &scopes, sign_in, now)?;
     let offline = client.allows_grant(GrantType::RefreshToken) && scopes.contains("offline_access");
     let code_hash = row.code_hash.clone();
     let jti = access.claims.jti.clone();

@@ -1,6 +1,6 @@
 //! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12).
 
-use super::{GrantError, SignIn, active_user, choose_resource, id_token_for};
+use super::{GrantError, active_user, choose_resource};
 use crate::db;
 use crate::oauth::{
     OAuthClient, OAuthError,
@@ -11,6 +11,7 @@ use crate::oauth::{
     scope::Scopes,
     token_endpoint::TokenResponse,
 };
+use crate::oidc::id_token::{self, SignIn};
 use crate::startup::AppState;
 
 pub async fn exchange(
@@ -68,7 +69,7 @@ pub async fn exchange(
         nonce: None,
         access_token: &access.token,
     };
-    let id_token = id_token_for(state, client, &user, &roles, &scopes, sign_in, now)?;
+    let id_token = id_token::for_grant(state, client, &user, &roles, &scopes, sign_in, now)?;
     let token_hash = rotated.token_hash.clone();
     let jti = access.claims.jti.clone();
     let expires_at = access.claims.exp;

@@ -8,8 +8,7 @@ use crate::db::{self, DbError};
 use crate::oauth::access_token;
 use crate::startup::AppState;
 
-/// The built-in API's identifier (the admin token's `aud`).
-pub const ADMIN_API: &str = "gatehouse-admin";
+pub use crate::accounts::apis::ADMIN_API;
 
 #[derive(Debug, Clone)]
 pub struct Administrator {
@@ -55,8 +54,8 @@ pub async fn from_bearer(state: &AppState, token: &str) -> Result<Administrator,
     let claims = access_token::verify(state, token)
         .await
         .map_err(|e| match e {
-            access_token::Rejected::Invalid(reason) => AdminAccessError::Unauthenticated(reason),
-            access_token::Rejected::Db(db) => AdminAccessError::Db(db),
+            access_token::Rejection::Invalid(reason) => AdminAccessError::Unauthenticated(reason),
+            access_token::Rejection::Db(db) => AdminAccessError::Db(db),
         })?;
     if !claims.aud.contains(ADMIN_API) {
         return Err(AdminAccessError::Unauthenticated(format!(
