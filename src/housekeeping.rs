@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
+use crate::app::AppState;
 use crate::crypto::SigningAlgorithm;
 use crate::db::{
     self,
     housekeeping::{Cutoffs, Purged},
 };
-use crate::startup::AppState;
 
 const DAY: i64 = 86_400;
 

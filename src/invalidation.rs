@@ -14,9 +14,9 @@ use std::{sync::Arc, time::Duration};
 
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::app::AppState;
 use crate::crypto::KeyStore;
 use crate::db::{self, DbConnection};
-use crate::startup::AppState;
 
 /// How often each server reads the change epoch.
 pub const POLL_EVERY: Duration = Duration::from_millis(500);

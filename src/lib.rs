@@ -1,10 +1,12 @@
 //! Gatehouse: an OAuth 2.0 / OpenID Connect identity provider.
 //!
-//! Dependencies point inward: `http` → `oauth`/`oidc`/`accounts`/`crypto` →
-//! `db`. Only `http` knows actix-web; only `db` knows diesel.
+//! Dependencies point inward: `cli`/`http` → `administration` → `oidc` →
+//! `oauth` → `accounts` → `crypto` → `db` (docs/ARCHITECTURE.md). Only
+//! `http` knows actix-web; only `db` knows diesel.
 
 pub mod accounts;
 pub mod administration;
+pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod clock;

@@ -3,6 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use crate::app::AppState;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::{
@@ -10,33 +11,6 @@ use crate::crypto::{
     password::{HashLimiter, PasswordHasher},
 };
 use crate::db::{self, Db, DbError};
-
-/// Everything a request handler or CLI command needs, built once.
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub keys: Arc<KeyStore>,
-    pub passwords: Arc<PasswordHasher>,
-    /// Bounds concurrent password hashing on request paths (`passwords.
-    /// max_concurrent_hashes`); every hash or verification a request makes
-    /// runs through it.
-    pub hash_limiter: Arc<HashLimiter>,
-    /// Seals short-lived secrets at rest (a refresh token's successor during
-    /// the reuse grace window).
-    pub sealer: Arc<MasterKey>,
-    pub clock: Arc<dyn Clock>,
-    /// Wakes the back-channel logout worker when deliveries are queued.
-    pub backchannel_wake: Arc<tokio::sync::Notify>,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("issuer", &self.settings.issuer())
-            .finish()
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -99,12 +73,13 @@ pub fn key_policy(settings: &Settings) -> KeyPolicy {
 pub fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState, StartupError> {
     crate::crypto::install_jwt_provider();
     let db = connect_database(&settings)?;
-    let master = master_key(&settings)?;
+    // Read once: the key store unseals signing keys with it, the refresh
+    // grant seals successors with it.
+    let master = Arc::new(master_key(&settings)?);
     let policy = key_policy(&settings);
     let now = clock.now();
-    let keys = db.run_blocking(|conn| KeyStore::load(conn, master, policy, now))?;
+    let keys = db.run_blocking(|conn| KeyStore::load(conn, master.clone(), policy, now))?;
     let passwords = PasswordHasher::new(&settings.passwords)?;
-    let sealer = master_key(&settings)?;
     let hash_limiter = HashLimiter::new(&settings.passwords);
     Ok(AppState {
         settings: Arc::new(settings),
@@ -112,7 +87,7 @@ pub fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
         keys: Arc::new(keys),
         passwords: Arc::new(passwords),
         hash_limiter: Arc::new(hash_limiter),
-        sealer: Arc::new(sealer),
+        sealer: master,
         clock,
         backchannel_wake: Arc::new(tokio::sync::Notify::new()),
     })

@@ -10,10 +10,10 @@ use std::net::IpAddr;
 use serde_json::json;
 
 use super::throttle::{self, Admission, AttemptKeys};
+use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::crypto::password::{HashError, HashLimiter};
 use crate::db::{self, DbError, users::UserRow};
-use crate::startup::AppState;
 
 #[derive(Debug)]
 pub enum LoginOutcome {

@@ -87,7 +87,7 @@ pub fn end(conn: &mut DbConnection, id_hash: &str, now: i64) -> Result<(), DbErr
 
 /// The live session for an optional cookie value, off the async workers.
 pub async fn lookup(
-    state: &crate::startup::AppState,
+    state: &crate::app::AppState,
     cookie: Option<String>,
 ) -> Result<Option<Session>, DbError> {
     let Some(cookie) = cookie else {
@@ -104,7 +104,7 @@ pub async fn lookup(
 /// Starts a fresh session for `user_id`, ending the one the browser
 /// brought (a new id at every sign-in: no fixation).
 pub async fn sign_in(
-    state: &crate::startup::AppState,
+    state: &crate::app::AppState,
     user_id: String,
     old_cookie: Option<String>,
 ) -> Result<Secret<String>, DbError> {

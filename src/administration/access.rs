@@ -4,9 +4,9 @@
 //! call re-checks, against the database, that the token is not revoked and
 //! that its subject is still enabled and still holds the permission.
 
+use crate::app::AppState;
 use crate::db::{self, DbError};
 use crate::oauth::access_token;
-use crate::startup::AppState;
 
 pub use crate::accounts::apis::ADMIN_API;
 

@@ -6,9 +6,9 @@
 use serde_json::json;
 
 use super::Actor;
+use crate::app::AppState;
 use crate::crypto::{KeyStore, KeyStoreError, Revocation, SigningAlgorithm};
 use crate::db::DbConnection;
-use crate::startup::AppState;
 
 /// Runs one key change (`rotate`, `retire`, `revoke`) as `actor`, at the
 /// state's current time, in its own transaction; once it has committed,

@@ -19,9 +19,9 @@ pub mod users;
 use serde_json::Value;
 
 use crate::accounts::AccountError;
+use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db::{self, DbConnection, DbError};
-use crate::startup::AppState;
 use access::Administrator;
 
 /// Who makes a change.

@@ -70,7 +70,7 @@ pub struct Revocation {
 }
 
 pub struct KeyStore {
-    master: MasterKey,
+    master: Arc<MasterKey>,
     policy: KeyPolicy,
     current: RwLock<Arc<KeySet>>,
     /// Held for a whole refresh (read, then install), so that a refresh
@@ -91,7 +91,7 @@ impl KeyStore {
     /// never a reason to make a new one.
     pub fn load(
         conn: &mut DbConnection,
-        master: MasterKey,
+        master: Arc<MasterKey>,
         policy: KeyPolicy,
         now: i64,
     ) -> Result<Self, KeyStoreError> {

@@ -10,8 +10,8 @@ use std::net::IpAddr;
 
 use actix_web::{HttpRequest, http::header::HeaderMap, web};
 
+use crate::app::AppState;
 use crate::config::{Cidr, ClientIpHeader};
-use crate::startup::AppState;
 
 /// The client address of `req` (canonical: IPv4-mapped IPv6 as IPv4).
 /// `None` only without a TCP peer (never in a running server).

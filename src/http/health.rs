@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// The process is alive.
 pub async fn healthz() -> HttpResponse {

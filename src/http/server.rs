@@ -5,7 +5,7 @@ use std::{net::TcpListener, time::Duration};
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, middleware::from_fn, web};
 
 use super::{Metrics, admin_api, console, health, middleware, oauth, routes, ui, wellknown};
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// How often each node checks whether a key is due for scheduled rotation.
 /// (Re-reading the keys after changes is `crate::invalidation::watch`.)

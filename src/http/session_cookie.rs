@@ -6,8 +6,8 @@ use actix_web::{
     cookie::{Cookie, SameSite, time::Duration},
 };
 
+use crate::app::AppState;
 use crate::secret::Secret;
-use crate::startup::AppState;
 
 pub fn secure(state: &AppState) -> bool {
     state.settings.issuer().starts_with("https://")

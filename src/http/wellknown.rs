@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, http::header, web};
 
+use crate::app::AppState;
 use crate::oidc::discovery::metadata;
-use crate::startup::AppState;
 
 fn public_json(body: String, max_age: u64) -> HttpResponse {
     HttpResponse::Ok()

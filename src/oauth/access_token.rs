@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::scope::Scopes;
+use crate::app::AppState;
 use crate::crypto::jwt;
 use crate::db::{self, DbError};
-use crate::startup::AppState;
 
 pub const TYP: &str = "at+jwt";
 

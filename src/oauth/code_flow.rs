@@ -16,13 +16,14 @@ use crate::accounts::{
     apis::ADMIN_API,
     sessions::{self, Session},
 };
+use crate::app::AppState;
 use crate::audit::{self, Event};
+use crate::config::Settings;
 use crate::crypto::random;
 use crate::db::{
     self, DbConnection, DbError, authorization_codes::AuthorizationCodeRow,
     authorization_requests::AuthorizationRequestRow,
 };
-use crate::startup::AppState;
 
 /// How long a person has to sign in and consent.
 const PENDING_TTL_SECS: i64 = 15 * 60;
@@ -79,7 +80,6 @@ pub async fn start(
     let now = state.clock.now();
     let settings = state.settings.clone();
     let issuer = settings.issuer().to_owned();
-    let state_for_continue = state.clone();
     state
         .db
         .run(move |conn| {
@@ -145,7 +145,7 @@ pub async fn start(
             let request_id = save_pending(conn, &request, &browser, signed_in.as_ref(), now)?;
             match signed_in {
                 None => Ok(Step::Login { request_id }),
-                Some(session) => proceed(conn, &state_for_continue, &request_id, &session, now),
+                Some(session) => proceed(conn, &settings, &request_id, &session, now),
             }
         })
         .await
@@ -314,7 +314,7 @@ pub async fn after_login(
             let (cookie, session) =
                 sessions::start(conn, &user_id, &["pwd"], &state.settings.sessions, now)?;
             db::authorization_requests::set_user(conn, &request_id, &user_id, &session.id_hash)?;
-            let step = proceed(conn, &state, &request_id, &session, now)?;
+            let step = proceed(conn, &state.settings, &request_id, &session, now)?;
             Ok((Some(cookie), step))
         })
         .await
@@ -337,7 +337,8 @@ pub async fn decide(
             let Some(row) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
                 return Ok(expired());
             };
-            let Some(session) = session_for(conn, &row, session_cookie.as_deref(), &state, now)?
+            let Some(session) =
+                session_for(conn, &row, session_cookie.as_deref(), &state.settings, now)?
             else {
                 return Ok(expired());
             };
@@ -389,7 +390,7 @@ pub async fn decide(
                 },
                 now,
             )?;
-            issue_code(conn, &state, row, &session, now)
+            issue_code(conn, &state.settings, row, &session, now)
         })
         .await
 }
@@ -399,13 +400,13 @@ fn session_for(
     conn: &mut DbConnection,
     row: &AuthorizationRequestRow,
     session_cookie: Option<&str>,
-    state: &AppState,
+    settings: &Settings,
     now: i64,
 ) -> Result<Option<Session>, DbError> {
     let Some(cookie) = session_cookie else {
         return Ok(None);
     };
-    let Some(session) = sessions::current(conn, cookie, &state.settings.sessions, now)? else {
+    let Some(session) = sessions::current(conn, cookie, &settings.sessions, now)? else {
         return Ok(None);
     };
     let attached = row.session_id_hash.as_deref() == Some(session.id_hash.as_str())
@@ -417,7 +418,7 @@ fn session_for(
 /// max_age were settled before login, so a fresh login cannot loop.
 fn proceed(
     conn: &mut DbConnection,
-    state: &AppState,
+    settings: &Settings,
     request_id: &str,
     session: &Session,
     now: i64,
@@ -461,19 +462,19 @@ fn proceed(
                 &row.redirect_uri,
                 &error,
                 row.state.as_deref(),
-                state.settings.issuer(),
+                settings.issuer(),
             )));
         }
         return Ok(Step::Consent {
             request_id: request_id.to_owned(),
         });
     }
-    issue_code(conn, state, row, session, now)
+    issue_code(conn, settings, row, session, now)
 }
 
 fn issue_code(
     conn: &mut DbConnection,
-    state: &AppState,
+    settings: &Settings,
     row: AuthorizationRequestRow,
     session: &Session,
     now: i64,
@@ -499,7 +500,7 @@ fn issue_code(
             sid: session.sid.clone(),
             amr: session.amr.join(" "),
             created_at: now,
-            expires_at: now + state.settings.tokens.authorization_code_ttl_secs,
+            expires_at: now + settings.tokens.authorization_code_ttl_secs,
             used_at: None,
             access_token_jti: None,
             access_token_expires_at: None,
@@ -509,6 +510,6 @@ fn issue_code(
         &row.redirect_uri,
         code.expose(),
         row.state.as_deref(),
-        state.settings.issuer(),
+        settings.issuer(),
     )))
 }

@@ -9,9 +9,9 @@ use super::{
     access_token::{self, Audience},
     refresh_tokens_of_client,
 };
+use crate::app::AppState;
 use crate::crypto::random;
 use crate::db::{self, DbError};
-use crate::startup::AppState;
 
 #[derive(Debug, Default, Serialize)]
 pub struct Introspection {

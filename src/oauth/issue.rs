@@ -5,8 +5,8 @@ use super::{
     access_token::{self, AccessTokenClaims, Audience},
     scope::Scopes,
 };
+use crate::app::AppState;
 use crate::crypto::random;
-use crate::startup::AppState;
 
 /// Who the token speaks for, and what its roles allow on the audience.
 #[derive(Debug, Clone)]

@@ -4,11 +4,12 @@
 //! parallel refreshes share one successor.
 
 use super::{OAuthError, grants::GrantError, scope::Scopes};
+use crate::app::AppState;
 use crate::audit::{self, Event};
-use crate::crypto::random;
+use crate::config::TokenSettings;
+use crate::crypto::{MasterKey, random};
 use crate::db::{self, DbConnection, DbError, refresh_tokens::RefreshTokenRow};
 use crate::secret::Secret;
-use crate::startup::AppState;
 
 /// What a new family starts from (an authorization code's grant).
 pub struct FamilySeed<'a> {
@@ -25,11 +26,10 @@ pub struct FamilySeed<'a> {
 
 pub fn start_family(
     conn: &mut DbConnection,
-    state: &AppState,
+    tokens: &TokenSettings,
     seed: FamilySeed<'_>,
     now: i64,
 ) -> Result<Secret<String>, DbError> {
-    let tokens = &state.settings.tokens;
     let token = random::new_token();
     db::refresh_tokens::insert(
         conn,
@@ -121,7 +121,7 @@ pub async fn rotate(
     // though the request is refused: the refusal commits.
     db.transaction_committing_refusal(move |conn| {
         if db::refresh_tokens::mark_used(conn, &hash, now)? {
-            return rotate_fresh(conn, &state, row, now);
+            return rotate_fresh(conn, &state.settings.tokens, &state.sealer, row, now);
         }
         // Already rotated (or revoked): look again now that we hold the lock.
         let Some(row) = db::refresh_tokens::find(conn, &hash)? else {
@@ -130,7 +130,8 @@ pub async fn rotate(
         if row.revoked_at.is_some() {
             return Err(invalid("the refresh token was revoked"));
         }
-        if let Some(rotated) = within_grace(conn, &state, &row, now)? {
+        if let Some(rotated) = within_grace(conn, &state.settings.tokens, &state.sealer, &row, now)?
+        {
             return Ok(rotated);
         }
         // Reuse of a rotated token: someone holds a stolen copy. Revoke
@@ -156,7 +157,8 @@ pub async fn rotate(
 
 fn rotate_fresh(
     conn: &mut DbConnection,
-    state: &AppState,
+    tokens: &TokenSettings,
+    sealer: &MasterKey,
     row: RefreshTokenRow,
     now: i64,
 ) -> Result<Rotated, GrantError> {
@@ -169,7 +171,7 @@ fn rotate_fresh(
     }
     let token = random::new_token();
     let token_hash = random::token_hash(token.expose());
-    let idle = state.settings.tokens.refresh_token_idle_ttl_secs;
+    let idle = tokens.refresh_token_idle_ttl_secs;
     let successor = RefreshTokenRow {
         token_hash: token_hash.clone(),
         created_at: now,
@@ -185,9 +187,7 @@ fn rotate_fresh(
     db::refresh_tokens::insert(conn, &successor)?;
     // Kept sealed only so a parallel refresh inside the grace window can be
     // given the same successor; housekeeping erases it afterwards.
-    let sealed = state
-        .sealer
-        .seal(&row.token_hash, token.expose().as_bytes());
+    let sealed = sealer.seal(&row.token_hash, token.expose().as_bytes());
     db::refresh_tokens::set_successor(conn, &row.token_hash, &token_hash, &sealed)?;
     Ok(Rotated {
         grant: successor,
@@ -198,11 +198,12 @@ fn rotate_fresh(
 
 fn within_grace(
     conn: &mut DbConnection,
-    state: &AppState,
+    tokens: &TokenSettings,
+    sealer: &MasterKey,
     row: &RefreshTokenRow,
     now: i64,
 ) -> Result<Option<Rotated>, DbError> {
-    let grace = state.settings.tokens.refresh_token_reuse_grace_secs;
+    let grace = tokens.refresh_token_reuse_grace_secs;
     let (Some(used_at), Some(successor_hash), Some(sealed)) =
         (row.used_at, &row.successor_hash, &row.successor_sealed)
     else {
@@ -217,7 +218,7 @@ fn within_grace(
     if successor.used_at.is_some() || successor.revoked_at.is_some() {
         return Ok(None);
     }
-    let Ok(plaintext) = state.sealer.open(&row.token_hash, sealed) else {
+    let Ok(plaintext) = sealer.open(&row.token_hash, sealed) else {
         return Ok(None);
     };
     let Ok(token) = String::from_utf8(plaintext) else {

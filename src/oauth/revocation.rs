@@ -2,10 +2,10 @@
 //! still get 200: the answer must not tell a caller which tokens exist.
 
 use super::{OAuthClient, access_token, refresh_tokens_of_client};
+use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::crypto::random;
 use crate::db::{self, DbError};
-use crate::startup::AppState;
 
 /// Revokes `token` if it is a refresh token or access token of `client`.
 /// `token_type_hint` only decides which kind is tried first.

@@ -6,8 +6,8 @@ use super::{
     GrantType, OAuthClient, OAuthError, client, client_auth, error::ErrorCode, grants,
     params::Params,
 };
+use crate::app::AppState;
 use crate::db::DbError;
-use crate::startup::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {

@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::crypto::random;
 use crate::db::{self, DbConnection, DbError, backchannel::DeliveryRow};
-use crate::startup::AppState;
 
 pub const LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 /// The spec recommends at most two minutes.

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::claims::user_claims;
+use crate::app::AppState;
 use crate::crypto::{SigningAlgorithm, jwt};
 use crate::db::users::UserRow;
 use crate::oauth::{OAuthClient, OAuthError, issue::sign_error, scope::Scopes};
-use crate::startup::AppState;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IdTokenClaims {

@@ -5,10 +5,10 @@
 
 use super::{backchannel, id_token::verify_hint};
 use crate::accounts::sessions::{self, Session};
+use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db::{self, DbError};
 use crate::oauth::params::Params;
-use crate::startup::AppState;
 
 /// What a logout request asks for, after checking.
 #[derive(Debug)]

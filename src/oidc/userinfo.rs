@@ -4,9 +4,9 @@
 use serde_json::{Map, Value, json};
 
 use super::claims::user_claims;
+use crate::app::AppState;
 use crate::db::{self, DbError};
 use crate::oauth::access_token;
-use crate::startup::AppState;
 
 #[derive(Debug)]
 pub enum UserinfoError {

@@ -9,8 +9,8 @@ use super::error::ApiError;
 use crate::accounts::AccountError;
 use crate::administration::access::{self, Administrator};
 use crate::administration::{self, Actor};
+use crate::app::AppState;
 use crate::db::DbConnection;
-use crate::startup::AppState;
 
 pub struct Admin {
     pub who: Administrator,

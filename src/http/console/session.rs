@@ -14,10 +14,10 @@ use crate::administration::{
     self, Actor,
     access::{self, Administrator},
 };
+use crate::app::AppState;
 use crate::db::DbConnection;
 use crate::http::{csrf, error::error_page, oauth::responses::see_other, session_cookie};
 use crate::routes;
-use crate::startup::AppState;
 
 pub struct Console {
     pub who: Administrator,

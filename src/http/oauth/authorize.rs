@@ -3,11 +3,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::responses::{see_other, step_response};
+use crate::app::AppState;
 use crate::http::{AppError, csrf, session_cookie};
 use crate::oauth::{code_flow, params::Params};
 use crate::oidc::id_token;
 use crate::routes;
-use crate::startup::AppState;
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let params = Params::parse(req.query_string().as_bytes());

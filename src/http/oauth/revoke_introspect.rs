@@ -3,13 +3,13 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use super::{cors::allow_any_origin, responses::json_error};
+use crate::app::AppState;
 use crate::oauth::{
     OAuthError, introspection,
     params::Params,
     revocation,
     token_endpoint::{authenticate_client, db_failure},
 };
-use crate::startup::AppState;
 
 fn form_params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, OAuthError> {
     let form = req

@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use super::{cors::allow_any_origin, responses::json_error};
+use crate::app::AppState;
 use crate::oauth::{OAuthError, params::Params, token_endpoint};
-use crate::startup::AppState;
 
 pub async fn post(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
     let form = req

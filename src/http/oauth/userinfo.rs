@@ -3,10 +3,10 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use super::cors::allow_any_origin;
+use crate::app::AppState;
 use crate::http::AppError;
 use crate::oauth::params::Params;
 use crate::oidc::userinfo::{UserinfoError, userinfo};
-use crate::startup::AppState;
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     respond(&state, bearer(&req), None).await

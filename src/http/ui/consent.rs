@@ -5,11 +5,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::login::expired_page;
+use crate::app::AppState;
 use crate::http::{
     AppError, csrf, error::error_page, oauth::responses::step_response, session_cookie,
 };
 use crate::oauth::code_flow;
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "consent.html")]

@@ -10,11 +10,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::login::{LoginOutcome, authenticate};
+use crate::app::AppState;
 use crate::http::{
     AppError, client_ip, csrf, error::error_page, oauth::responses::step_response, session_cookie,
 };
 use crate::oauth::code_flow::{self, PendingView};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]

@@ -4,11 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 
 use crate::accounts::sessions;
+use crate::app::AppState;
 use crate::http::{AppError, csrf, error::error_page, oauth::responses::see_other, session_cookie};
 use crate::oauth::params::Params;
 use crate::oidc::logout::{self, Evaluation};
 use crate::routes;
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "logout_confirm.html")]

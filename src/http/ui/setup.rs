@@ -10,9 +10,9 @@ use crate::accounts::{
     setup::{self, SetupState},
     users::{self, NewUser},
 };
+use crate::app::AppState;
 use crate::http::{AppError, csrf, error::error_page};
 use crate::secret::Secret;
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "setup.html")]

@@ -1,6 +1,7 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, OIDC Core §3.1.3).
 
 use super::{GrantError, active_user, choose_resource};
+use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::crypto::random;
 use crate::db::{self, authorization_codes::AuthorizationCodeRow};
@@ -14,7 +15,6 @@ use crate::oauth::{
     token_endpoint::TokenResponse,
 };
 use crate::oidc::id_token::{self, SignIn};
-use crate::startup::AppState;
 
 pub async fn exchange(
     state: &AppState,
@@ -137,7 +137,7 @@ pub async fn exchange(
     let subject = user.id.clone();
     let scope_list = scopes.to_string_list();
     let family_scopes = scopes.clone();
-    let state_for_family = state.clone();
+    let tokens = state.settings.clone();
     let refresh_token = state
         .db
         .transaction(move |conn| {
@@ -147,7 +147,7 @@ pub async fn exchange(
             let refresh_token = if offline {
                 Some(refresh::start_family(
                     conn,
-                    &state_for_family,
+                    &tokens.tokens,
                     FamilySeed {
                         client_id: &client_id,
                         user_id: &subject,

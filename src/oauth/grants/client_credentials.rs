@@ -3,6 +3,7 @@
 //! collide with a user's), its roles are the client's roles.
 
 use super::{GrantError, choose_resource};
+use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db;
 use crate::oauth::{
@@ -13,7 +14,6 @@ use crate::oauth::{
     scope::Scopes,
     token_endpoint::TokenResponse,
 };
-use crate::startup::AppState;
 
 pub async fn exchange(
     state: &AppState,

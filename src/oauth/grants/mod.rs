@@ -59,7 +59,7 @@ pub struct ActiveUser {
 /// The user a grant speaks for, if still active, with their roles and the
 /// permissions those roles grant on `resource` (the token's API audience).
 pub async fn active_user(
-    state: &crate::startup::AppState,
+    state: &crate::app::AppState,
     user_id: String,
     resource: Option<String>,
     scopes: &super::scope::Scopes,

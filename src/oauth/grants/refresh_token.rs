@@ -1,6 +1,7 @@
 //! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12).
 
 use super::{GrantError, active_user, choose_resource};
+use crate::app::AppState;
 use crate::db;
 use crate::oauth::{
     OAuthClient, OAuthError,
@@ -12,7 +13,6 @@ use crate::oauth::{
     token_endpoint::TokenResponse,
 };
 use crate::oidc::id_token::{self, SignIn};
-use crate::startup::AppState;
 
 pub async fn exchange(
     state: &AppState,

@@ -11,10 +11,11 @@ use std::{collections::BTreeMap, net::TcpListener, path::Path, sync::Arc};
 
 use actix_web::dev::ServerHandle;
 use gatehouse::{
+    app::AppState,
     clock::{Clock, ManualClock},
     config::{Overrides, Settings},
     db::{DbConnection, DbError},
-    startup::{AppState, StartupError, build_state},
+    startup::{StartupError, build_state},
 };
 
 #[allow(unused_imports)]
