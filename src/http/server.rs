@@ -70,7 +70,8 @@ pub fn start(
             .app_data(web::QueryConfig::default().error_handler(|e, _| bad_input_page(e)))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             // Outermost last: security headers land on every response,
-            // the refusals of `observe` included.
+            // the refusals of `observe` and `reject_nul` included.
+            .wrap(from_fn(middleware::reject_nul))
             .wrap(from_fn(middleware::observe))
             .wrap(from_fn(middleware::security_headers))
             .configure(configure)

@@ -20,6 +20,7 @@ mod admin;
 mod authorize;
 mod headers;
 mod metrics;
+mod nul_bytes;
 mod pages;
 mod parameter_bounds;
 mod revoke_introspect;

@@ -153,7 +153,7 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             "/revoke: control characters",
-            revoke("token=%00%0D%0A"),
+            revoke("token=%01%0D%0A"),
             Status(&[200]),
         ),
         // RFC 7662 §2.2: anything not active is `active: false`.
