@@ -11,6 +11,10 @@ use crate::app::AppState;
 /// (Re-reading the keys after changes is `crate::invalidation::watch`.)
 const KEY_ROTATION_CHECK: Duration = Duration::from_secs(30);
 
+/// The largest request body the public endpoints accept (the admin API's
+/// JSON has its own limit).
+const BODY_LIMIT: usize = 64 * 1024;
+
 pub struct RunningServer {
     server: Server,
     metrics_server: Option<Server>,
@@ -56,9 +60,20 @@ pub fn start(
             .app_data(data.clone())
             .app_data(app_metrics.clone())
             .app_data(discovery.clone())
-            .app_data(web::FormConfig::default().limit(64 * 1024))
-            .wrap(middleware::security_headers())
+            // Every form and raw body the public endpoints read is small;
+            // larger ones are refused (413) before anything parses them.
+            .app_data(
+                web::FormConfig::default()
+                    .limit(BODY_LIMIT)
+                    .error_handler(|e, _| bad_input_page(e)),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|e, _| bad_input_page(e)))
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
+            // Outermost last: security headers land on every response,
+            // the refusals of `observe` and `reject_nul` included.
+            .wrap(from_fn(middleware::reject_nul))
             .wrap(from_fn(middleware::observe))
+            .wrap(from_fn(middleware::security_headers))
             .configure(configure)
             .service(actix_files::Files::new(routes::STATIC, static_dir()))
             .default_service(web::to(not_found))
@@ -111,6 +126,19 @@ async fn not_found() -> HttpResponse {
         "Not found",
         "There is nothing here.",
     )
+}
+
+/// A form or query string the pages cannot read (a repeated field, a body
+/// of another media type, one too large): the HTML error page with the
+/// extractor's own 4xx status, rather than actix's plain-text one.
+fn bad_input_page(error: impl actix_web::ResponseError + 'static) -> actix_web::Error {
+    let status = error.status_code();
+    let page = super::error::error_page(
+        status,
+        "Bad request",
+        "The request could not be read. Go back and try again.",
+    );
+    actix_web::error::InternalError::from_response(error, page).into()
 }
 
 async fn render_metrics(metrics: web::Data<Metrics>) -> HttpResponse {

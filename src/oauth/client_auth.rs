@@ -133,3 +133,63 @@ mod tests {
         assert!(presented(Some(&header), &params).is_err());
     }
 }
+
+/// Property tests (issue 10): no `Authorization` header panics the parser,
+/// and any client id and secret survive Basic encoding (form-encoded, then
+/// base64, RFC 6749 §2.3.1).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn form_encode(value: &str) -> String {
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_header_panics(header in any::<String>()) {
+            let _ = presented(Some(&header), &Params::default());
+            let _ = presented(Some(&format!("Basic {header}")), &Params::default());
+        }
+
+        #[test]
+        fn no_decoded_bytes_panic(raw in prop::collection::vec(any::<u8>(), 0..200)) {
+            let header = format!("Basic {}", STANDARD.encode(&raw));
+            let result = presented(Some(&header), &Params::default());
+            if !raw.contains(&b':') {
+                prop_assert!(result.is_err());
+            }
+        }
+
+        #[test]
+        fn basic_credentials_round_trip(id in any::<String>(), secret in any::<String>()) {
+            let encoded = STANDARD.encode(format!("{}:{}", form_encode(&id), form_encode(&secret)));
+            for scheme in ["Basic", "basic"] {
+                let p = presented(Some(&format!("{scheme} {encoded}")), &Params::default()).unwrap();
+                prop_assert_eq!(&p.client_id, &id);
+                prop_assert_eq!(p.secret.as_deref(), Some(secret.as_str()));
+                prop_assert_eq!(p.method, Method::Basic);
+            }
+        }
+
+        #[test]
+        fn body_credentials_are_taken_as_sent(id in "[^\\x00]{1,40}", secret in proptest::option::of("[^\\x00]{1,40}")) {
+            let mut pairs = vec![("client_id", id.clone())];
+            if let Some(secret) = &secret {
+                pairs.push(("client_secret", secret.clone()));
+            }
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&pairs)
+                .finish();
+            let p = presented(None, &Params::parse(body.as_bytes())).unwrap();
+            prop_assert_eq!(&p.client_id, &id);
+            prop_assert_eq!(&p.secret, &secret);
+            let method = if secret.is_some() { Method::Post } else { Method::None };
+            prop_assert_eq!(p.method, method);
+        }
+    }
+}

@@ -80,3 +80,80 @@ impl Params {
             .finish()
     }
 }
+
+/// Property tests (issue 10): any bytes parse without panicking; distinct
+/// parameters round-trip; a repeat is caught; `resource` keeps every value
+/// in order; re-encoding keeps every pair.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn encode(pairs: &[(String, String)]) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        any::<String>().prop_filter("resource repeats by design", |n| n != "resource")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_bytes_panic(body in prop::collection::vec(any::<u8>(), 0..400)) {
+            let params = Params::parse(&body);
+            let _ = params.check_duplicates();
+            let _ = params.get("scope");
+            let _ = Params::reencode(&body);
+        }
+
+        #[test]
+        fn distinct_parameters_round_trip(
+            pairs in prop::collection::btree_map(name(), any::<String>(), 0..8),
+        ) {
+            let pairs: Vec<(String, String)> = pairs.into_iter().collect();
+            let params = Params::parse(encode(&pairs).as_bytes());
+            prop_assert!(params.check_duplicates().is_ok());
+            for (name, value) in &pairs {
+                let expected = Some(value.as_str()).filter(|v| !v.is_empty());
+                prop_assert_eq!(params.get(name), expected);
+            }
+        }
+
+        #[test]
+        fn a_repeated_parameter_is_an_error(
+            name in name(),
+            first in any::<String>(),
+            second in any::<String>(),
+            others in prop::collection::vec((name(), any::<String>()), 0..4),
+        ) {
+            let mut pairs = others;
+            pairs.push((name.clone(), first));
+            pairs.push((name, second));
+            prop_assert!(Params::parse(encode(&pairs).as_bytes()).check_duplicates().is_err());
+        }
+
+        #[test]
+        fn every_resource_is_kept_in_order(
+            resources in prop::collection::vec(any::<String>(), 0..6),
+        ) {
+            let pairs: Vec<(String, String)> =
+                resources.iter().map(|r| ("resource".to_owned(), r.clone())).collect();
+            let params = Params::parse(encode(&pairs).as_bytes());
+            prop_assert!(params.check_duplicates().is_ok());
+            prop_assert_eq!(params.resources(), resources.as_slice());
+        }
+
+        #[test]
+        fn reencoding_keeps_every_pair(body in prop::collection::vec(any::<u8>(), 0..400)) {
+            let again = Params::reencode(&body);
+            let before: Vec<_> = url::form_urlencoded::parse(&body).collect();
+            let after: Vec<_> = url::form_urlencoded::parse(again.as_bytes()).collect();
+            prop_assert_eq!(before, after);
+        }
+    }
+}

@@ -103,3 +103,73 @@ mod tests {
         assert!(Scopes::parse("").unwrap().is_empty());
     }
 }
+
+/// Property tests (issue 10): no input panics the parser; well-formed
+/// scopes round-trip in order without repeats; a forbidden character
+/// anywhere is refused.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One RFC 6749 §3.3 scope token: %x21 / %x23-5B / %x5D-7E.
+    fn token() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[!#-\\[\\]-~]{1,16}").unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_input_panics(input in any::<String>()) {
+            let _ = Scopes::parse(&input);
+            let _ = Scopes::from_stored(&input);
+        }
+
+        #[test]
+        fn scope_shaped_input_never_panics(input in "[ !-~\\t\\r\\n\\u{80}-\\u{10FFFF}]{0,300}") {
+            if let Ok(scopes) = Scopes::parse(&input) {
+                prop_assert!(scopes.iter().all(is_valid_scope_token));
+            }
+        }
+
+        #[test]
+        fn well_formed_scopes_round_trip(
+            tokens in prop::collection::vec(token(), 0..10),
+            gap in 1usize..3,
+        ) {
+            let input = tokens.join(&" ".repeat(gap));
+            let scopes = Scopes::parse(&input).unwrap();
+            let mut expected: Vec<&str> = Vec::new();
+            for token in &tokens {
+                if !expected.contains(&token.as_str()) {
+                    expected.push(token);
+                }
+            }
+            prop_assert_eq!(scopes.to_string_list(), expected.join(" "));
+            prop_assert_eq!(Scopes::parse(&scopes.to_string_list()).unwrap(), scopes.clone());
+            prop_assert_eq!(Scopes::from_stored(&scopes.to_string_list()), scopes.clone());
+            for token in &tokens {
+                prop_assert!(scopes.contains(token));
+            }
+            prop_assert!(scopes.is_subset_of(&scopes.union(&Scopes::default())));
+        }
+
+        #[test]
+        fn a_forbidden_character_is_refused(
+            tokens in prop::collection::vec(token(), 1..6),
+            which in any::<prop::sample::Index>(),
+            at in any::<prop::sample::Index>(),
+            bad in prop::sample::select(vec!['"', '\\', '\u{0}', '\u{7f}', '\t', 'é', '\u{202e}']),
+        ) {
+            let mut tokens = tokens;
+            let i = which.index(tokens.len());
+            let token = &mut tokens[i];
+            let mut chars: Vec<char> = token.chars().collect();
+            chars.insert(at.index(chars.len() + 1), bad);
+            *token = chars.into_iter().collect();
+            prop_assert!(Scopes::parse(&tokens.join(" ")).is_err());
+        }
+    }
+}

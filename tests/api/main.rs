@@ -17,6 +17,7 @@ mod foundation;
 mod foundation_database;
 mod foundation_keys;
 mod foundation_setup;
+mod hostile;
 mod lifecycle;
 mod resource_servers;
 mod sign_in;

@@ -2,34 +2,16 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
-use super::{cors::allow_any_origin, responses::json_error};
+use super::{
+    cors::allow_any_origin,
+    responses::json_error,
+    token::{authorization, form_params},
+};
 use crate::app::AppState;
 use crate::oauth::{
-    OAuthError, introspection,
-    params::Params,
-    revocation,
+    OAuthError, introspection, revocation,
     token_endpoint::{authenticate_client, db_failure},
 };
-
-fn form_params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, OAuthError> {
-    let form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return Err(OAuthError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    Ok(Params::parse(body))
-}
-
-fn authorization(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-}
 
 pub async fn revoke(
     req: HttpRequest,

@@ -2,10 +2,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
-use super::cors::allow_any_origin;
+use actix_web::http::StatusCode;
+
+use super::{cors::allow_any_origin, token::form_params};
 use crate::app::AppState;
 use crate::http::AppError;
-use crate::oauth::params::Params;
 use crate::oidc::userinfo::{UserinfoError, userinfo};
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -17,13 +18,30 @@ pub async fn post(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    // RFC 6750 §2.2: the token may come in a form body; any other body is
+    // not ours to read. A form must be well-formed (UTF-8, no repeats).
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     let form_token = if is_form {
-        Params::parse(&body).get("access_token").map(str::to_owned)
+        let params = form_params(&req, &body).and_then(|params| {
+            params.check_duplicates()?;
+            Ok(params)
+        });
+        match params {
+            Ok(params) => params.get("access_token").map(str::to_owned),
+            Err(_) => {
+                return Ok(challenge(
+                    StatusCode::BAD_REQUEST,
+                    "Bearer error=\"invalid_request\", error_description=\"the form body is malformed\"",
+                ));
+            }
+        }
     } else {
         None
     };
@@ -38,7 +56,7 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-fn challenge(status: actix_web::http::StatusCode, value: &str) -> HttpResponse {
+fn challenge(status: StatusCode, value: &str) -> HttpResponse {
     allow_any_origin(&mut HttpResponse::build(status))
         .insert_header((header::WWW_AUTHENTICATE, value.to_owned()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -50,7 +68,6 @@ async fn respond(
     header_token: Option<String>,
     form_token: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    use actix_web::http::StatusCode;
     let token = match (header_token, form_token) {
         (Some(_), Some(_)) => {
             return Ok(challenge(
