@@ -11,6 +11,9 @@ pub const MAX_PARAMETERS: usize = 64;
 pub const MAX_RESOURCES: usize = 16;
 /// Space-separated scope tokens in one request.
 pub const MAX_SCOPE_TOKENS: usize = 128;
+/// The longest token we could have issued: a JWT with many roles and
+/// permissions is a few kilobytes.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// RFC 7636 §4.1: a verifier is 43 to 128 unreserved characters.
 pub const CODE_VERIFIER_LENGTH: std::ops::RangeInclusive<usize> = 43..=128;
 
@@ -31,7 +34,12 @@ fn max_length(name: &str) -> usize {
         // JWT, which deserves `invalid_grant`, not a length error.
         "code" | "refresh_token" => 4096,
         // JWTs: ID tokens and access tokens with many roles and permissions.
-        "id_token_hint" | "token" | "access_token" | "client_assertion" => 16 * 1024,
+        "access_token" | "client_assertion" => MAX_TOKEN_BYTES,
+        // An invalid token is answered as such, not as a malformed request:
+        // RFC 7009 §2.2 and RFC 7662 §2.2 with 200 (inactive), OIDC Core
+        // 3.1.2.1 by naming nobody. An over-long one is called invalid
+        // without being read (`is_absurd_token`).
+        "token" | "id_token_hint" => usize::MAX,
         "prompt"
         | "response_type"
         | "response_mode"
@@ -81,6 +89,11 @@ pub fn check(params: &Params) -> Result<(), OAuthError> {
         ));
     }
     Ok(())
+}
+
+/// A token too long to be one of ours: invalid without a look-up.
+pub fn is_absurd_token(token: &str) -> bool {
+    token.len() > MAX_TOKEN_BYTES
 }
 
 /// A parameter name fit for an error message: short, no control characters.

@@ -15,6 +15,10 @@ pub async fn revoke(
     token: &str,
     hint: Option<&str>,
 ) -> Result<(), DbError> {
+    // Not one of ours, whatever it is: nothing to revoke (RFC 7009 §2.2).
+    if super::limits::is_absurd_token(token) {
+        return Ok(());
+    }
     if hint == Some("access_token") {
         if revoke_access_token(state, client, token).await? {
             return Ok(());

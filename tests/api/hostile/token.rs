@@ -102,9 +102,9 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         case("device grant", web("grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=x"), OAuth(&["unsupported_grant_type"])),
         case("jwt-bearer grant", web("grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=a.b.c"), OAuth(&["unsupported_grant_type"])),
         case("huge grant_type", web(&format!("grant_type={}", long(60_000))), OAuth(&["unsupported_grant_type", "invalid_request"])),
-        case("huge parameter name", web(&format!("grant_type=refresh_token&refresh_token=nope&{}=1", long(60_000))), OAuth(INVALID_GRANT)),
+        case("huge parameter name", web(&format!("grant_type=refresh_token&refresh_token=nope&{}=1", long(60_000))), OAuth(&["invalid_request"])),
         case("ten thousand parameters", web(&format!("grant_type=refresh_token&refresh_token=nope{}", "&x=1".repeat(10_000))), OAuth(INVALID_REQUEST)),
-        case("ten thousand distinct parameters", web(&format!("grant_type=refresh_token&refresh_token=nope{}", (0..8_000).map(|i| format!("&p{i}=1")).collect::<String>())), OAuth(INVALID_GRANT)),
+        case("ten thousand distinct parameters", web(&format!("grant_type=refresh_token&refresh_token=nope{}", (0..8_000).map(|i| format!("&p{i}=1")).collect::<String>())), OAuth(&["invalid_request"])),
         // ---- oversized bodies: refused before parsing
         case("body over the limit", web(&format!("grant_type=client_credentials&pad={}", long(200_000))), Status(&[413])),
         case("two-megabyte body", web(&long(2_000_000)), Status(&[413])),
@@ -156,8 +156,8 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         case("Basic and client_secret together", web("grant_type=client_credentials&client_secret=x"), OAuth(INVALID_REQUEST)),
         case("Basic and another client_id", web("grant_type=client_credentials&client_id=spa"), OAuth(INVALID_REQUEST)),
         case("client_secret_post, wrong secret", Raw::form("/token", "grant_type=client_credentials&client_id=web&client_secret=wrong"), OAuth(INVALID_CLIENT)),
-        case("client_secret_post, huge secret", Raw::form("/token", format!("grant_type=client_credentials&client_id=web&client_secret={}", long(60_000))), OAuth(INVALID_CLIENT)),
-        case("client_secret_post, huge client_id", Raw::form("/token", format!("grant_type=client_credentials&client_id={}", long(60_000))), OAuth(INVALID_CLIENT)),
+        case("client_secret_post, huge secret", Raw::form("/token", format!("grant_type=client_credentials&client_id=web&client_secret={}", long(60_000))), OAuth(&["invalid_request", "invalid_client"])),
+        case("client_secret_post, huge client_id", Raw::form("/token", format!("grant_type=client_credentials&client_id={}", long(60_000))), OAuth(&["invalid_request", "invalid_client"])),
         case("no client authentication", Raw::form("/token", "grant_type=client_credentials"), OAuth(INVALID_CLIENT)),
         case("confidential client without its secret", Raw::form("/token", "grant_type=client_credentials&client_id=web"), OAuth(INVALID_CLIENT)),
         // ---- methods
