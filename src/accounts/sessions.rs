@@ -55,8 +55,17 @@ pub fn start(
     Ok((cookie, row.into()))
 }
 
-/// The live session for a cookie value: not ended, not past its absolute
-/// or idle timeout, and its user still enabled.
+/// The one liveness rule, for signing in with a session and for every
+/// listing of sessions (console, admin API, command line): not ended,
+/// before its absolute expiry, and used within the idle timeout.
+pub fn is_live(row: &SessionRow, settings: &SessionSettings, now: i64) -> bool {
+    row.ended_at.is_none()
+        && row.expires_at > now
+        && row.last_seen_at + settings.idle_timeout_secs > now
+}
+
+/// The live session for a cookie value: live by [`is_live`], and its user
+/// still enabled.
 pub fn current(
     conn: &mut DbConnection,
     cookie: &str,
@@ -67,7 +76,7 @@ pub fn current(
     let Some(row) = db::sessions::find_live(conn, &id_hash, now)? else {
         return Ok(None);
     };
-    if row.last_seen_at + settings.idle_timeout_secs <= now {
+    if !is_live(&row, settings, now) {
         db::sessions::end(conn, &id_hash, now)?;
         return Ok(None);
     }

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod keys;
 pub mod privilege;
 pub mod users;
+pub mod views;
 
 use serde_json::Value;
 

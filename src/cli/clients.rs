@@ -7,9 +7,9 @@ use super::{
     database::{as_operator, connect},
     read_stdin_secret,
 };
-use crate::administration::clients;
+use crate::administration::{clients, views::clients as views};
 use crate::config::Settings;
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::oauth::client_registration::ClientSpec;
 
 pub fn run(settings: &Settings, now: i64, command: ClientCommand) -> Result<(), CliError> {
@@ -116,12 +116,12 @@ fn add(db: &Db, now: i64, args: ClientAddArgs) -> Result<(), CliError> {
 }
 
 fn list(db: &Db) -> Result<(), CliError> {
-    let rows = db.run_blocking(db::clients::list)?;
+    let rows = db.run_blocking(views::all)?;
     println!(
         "{:<32} {:<13} {:<6} {:<50} NAME",
         "CLIENT_ID", "TYPE", "STATE", "GRANTS"
     );
-    for row in rows {
+    for row in rows.iter().map(|client| &client.row) {
         let kind = if row.is_public {
             "public"
         } else {
@@ -140,7 +140,7 @@ fn list(db: &Db) -> Result<(), CliError> {
 /// scopes and names hold no spaces), `-` when empty. Never the secret or
 /// its hash.
 fn show(db: &Db, client_id: &str) -> Result<(), CliError> {
-    let Some(client) = db.run_blocking(|conn| db::clients::find(conn, client_id))? else {
+    let Some(client) = db.run_blocking(|conn| views::one(conn, client_id))? else {
         return Err(CliError(format!("client {client_id:?} not found")));
     };
     let row = &client.row;

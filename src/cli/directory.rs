@@ -7,10 +7,9 @@ use super::{
     args::{ApiCommand, PermissionCommand, RoleCommand},
     database::{as_operator, connect},
 };
-use crate::accounts::{AccountError, apis};
+use crate::administration::views::directory as views;
 use crate::administration::{directory, users};
 use crate::config::Settings;
-use crate::db;
 
 pub fn role(settings: &Settings, now: i64, command: RoleCommand) -> Result<(), CliError> {
     let db = connect(settings)?;
@@ -60,18 +59,13 @@ pub fn role(settings: &Settings, now: i64, command: RoleCommand) -> Result<(), C
             println!("removed role {name} and its grants");
         }
         RoleCommand::List => {
-            let listing = db.run_blocking(|conn| {
-                db::roles::list(conn)?
-                    .into_iter()
-                    .map(|role| Ok((db::roles::permissions_of(conn, &role.id)?, role)))
-                    .collect::<Result<Vec<_>, db::DbError>>()
-            })?;
-            for (permissions, role) in listing {
-                let grants: Vec<String> = permissions
+            for role in db.run_blocking(views::roles)? {
+                let grants: Vec<String> = role
+                    .permissions
                     .iter()
                     .map(|(api, p)| format!("{api}:{p}"))
                     .collect();
-                println!("{:<24} {}", role.name, grants.join(" "));
+                println!("{:<24} {}", role.row.name, grants.join(" "));
             }
         }
     }
@@ -94,19 +88,12 @@ pub fn api(settings: &Settings, now: i64, command: ApiCommand) -> Result<(), Cli
             println!("removed API {identifier} with its permissions");
         }
         ApiCommand::List => {
-            let listing = db.run_blocking(|conn| {
-                db::apis::list(conn)?
-                    .into_iter()
-                    .map(|api| Ok((db::apis::permissions_of(conn, &api.id)?, api)))
-                    .collect::<Result<Vec<_>, db::DbError>>()
-            })?;
-            for (permissions, api) in listing {
-                let names: Vec<&str> = permissions.iter().map(|p| p.name.as_str()).collect();
+            for api in db.run_blocking(views::apis)? {
                 println!(
                     "{:<40} {:<28} {}",
-                    api.identifier,
-                    api.name,
-                    names.join(" ")
+                    api.row.identifier,
+                    api.row.name,
+                    api.permissions.join(" ")
                 );
             }
         }
@@ -134,12 +121,8 @@ pub fn permission(
             println!("removed permission {permission} from {api}; no role grants it now");
         }
         PermissionCommand::List { api } => {
-            let permissions = db.run_blocking(|conn| {
-                let row = apis::find(conn, &api)?;
-                Ok::<_, AccountError>(db::apis::permissions_of(conn, &row.id)?)
-            })?;
-            for permission in permissions {
-                println!("{}", permission.name);
+            for permission in db.run_blocking(|conn| views::permissions_of_api(conn, &api))? {
+                println!("{permission}");
             }
         }
     }

@@ -1,11 +1,11 @@
 use std::sync::Arc;
 
 use super::{CliError, args::KeysCommand};
+use crate::administration::views;
 use crate::administration::{self, Actor};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::crypto::{SigningAlgorithm, describe_keys};
-use crate::db;
+use crate::crypto::SigningAlgorithm;
 use crate::startup::{build_state, key_policy};
 
 pub fn run(
@@ -18,12 +18,14 @@ pub fn run(
     let now = clock.now();
     match command {
         KeysCommand::List => {
-            let rows = state.db.run_blocking(db::signing_keys::list)?;
+            let keys = state
+                .db
+                .run_blocking(|conn| views::keys::list(conn, policy, now))?;
             println!(
                 "{:<45} {:<6} {:<8} {:<20} {:<20} {:<20}",
                 "KID", "ALG", "STATE", "CREATED", "SIGNS_FROM", "RETIRED"
             );
-            for key in describe_keys(&rows, now, policy) {
+            for key in keys {
                 println!(
                     "{:<45} {:<6} {:<8} {:<20} {:<20} {:<20}",
                     key.kid,

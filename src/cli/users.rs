@@ -7,11 +7,13 @@ use super::{
     database::{as_operator, connect},
     read_stdin_secret,
 };
+use crate::accounts::AccountError;
 use crate::accounts::users as accounts;
 use crate::administration::users::{self, ProfileChange};
+use crate::administration::views::users::{self as views, UserCursor, UserDetail, UserWithRoles};
 use crate::config::Settings;
 use crate::crypto::password::PasswordHasher;
-use crate::db::{self, Db, users::UserRow};
+use crate::db::Db;
 
 pub fn run(settings: &Settings, now: i64, command: UserCommand) -> Result<(), CliError> {
     // Refused before the database is touched: nothing to roll back.
@@ -130,13 +132,15 @@ fn update(db: &Db, now: i64, args: UserUpdateArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn find_user(db: &Db, username: &str) -> Result<UserRow, CliError> {
-    Ok(db.run_blocking(|conn| accounts::find(conn, username))?)
+/// The error an unknown username gets, as every other command gives it.
+fn no_such_user(username: &str) -> CliError {
+    AccountError::NotFound(format!("user {username:?}")).into()
 }
 
 fn show(db: &Db, username: &str) -> Result<(), CliError> {
-    let user = find_user(db, username)?;
-    let roles = db.run_blocking(|conn| db::users::role_names(conn, &user.id))?;
+    let UserWithRoles { user, roles } = db
+        .run_blocking(|conn| views::with_roles(conn, username))?
+        .ok_or_else(|| no_such_user(username))?;
     let fields: [(&str, String); 10] = [
         ("username", user.username.clone()),
         ("id", user.id.clone()),
@@ -171,16 +175,12 @@ fn or_dash(value: &str) -> String {
     }
 }
 
-/// Sessions that would still sign the user in: not ended, before their
-/// absolute expiry, and used within the idle timeout.
+/// Sessions that would still sign the user in, by the one liveness rule
+/// the console and the admin API list them by.
 fn sessions(settings: &Settings, db: &Db, now: i64, username: &str) -> Result<(), CliError> {
-    let user = find_user(db, username)?;
-    let idle = settings.sessions.idle_timeout_secs;
-    let live: Vec<_> = db
-        .run_blocking(|conn| db::sessions::live_for_user(conn, &user.id, now))?
-        .into_iter()
-        .filter(|session| session.last_seen_at + idle > now)
-        .collect();
+    let UserDetail { sessions: live, .. } = db
+        .run_blocking(|conn| views::detail(conn, username, &settings.sessions, now))?
+        .ok_or_else(|| no_such_user(username))?;
     if live.is_empty() {
         println!("{username} has no live sessions");
         return Ok(());
@@ -202,19 +202,11 @@ fn sessions(settings: &Settings, db: &Db, now: i64, username: &str) -> Result<()
 }
 
 fn list(db: &Db) -> Result<(), CliError> {
-    let mut after: Option<String> = None;
+    let mut cursor = UserCursor::Start;
     println!("{:<32} {:<36} {:<32} ROLES", "USERNAME", "SUB", "EMAIL");
     loop {
-        let cursor = after.clone();
-        let page = db.run_blocking(|conn| {
-            let rows = db::users::list(conn, cursor.as_deref(), 500)?;
-            rows.into_iter()
-                .map(|row| Ok((db::users::role_names(conn, &row.id)?, row)))
-                .collect::<Result<Vec<_>, db::DbError>>()
-        })?;
-        let Some((_, last)) = page.last() else { break };
-        after = Some(last.username.clone());
-        for (roles, row) in &page {
+        let page = db.run_blocking(|conn| views::page(conn, None, &cursor, 500))?;
+        for UserWithRoles { user: row, roles } in &page.users {
             let status = if row.disabled { " (disabled)" } else { "" };
             println!(
                 "{:<32} {:<36} {:<32} {}{status}",
@@ -223,6 +215,10 @@ fn list(db: &Db) -> Result<(), CliError> {
                 row.email.as_deref().unwrap_or("-"),
                 roles.join(",")
             );
+        }
+        match page.next {
+            Some(next) => cursor = next,
+            None => break,
         }
     }
     Ok(())

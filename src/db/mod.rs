@@ -17,6 +17,7 @@ pub mod change_epoch;
 pub mod clients;
 pub mod consents;
 pub mod housekeeping;
+pub mod listings;
 pub mod login_failures;
 pub mod refresh_tokens;
 pub mod revoked_tokens;

@@ -219,27 +219,6 @@ pub fn delete(conn: &mut DbConnection, role_id: &str) -> Result<usize, DbError> 
     Ok(diesel::delete(roles::table.find(role_id)).execute(conn)?)
 }
 
-/// Usernames holding the role (at most `limit`).
-pub fn holders(conn: &mut DbConnection, role_id: &str, limit: i64) -> Result<Vec<String>, DbError> {
-    use super::schema::users;
-    Ok(user_roles::table
-        .inner_join(users::table)
-        .filter(user_roles::role_id.eq(role_id))
-        .select(users::username)
-        .order(users::username.asc())
-        .limit(limit)
-        .load(conn)?)
-}
-
-/// Client ids holding the role.
-pub fn client_holders(conn: &mut DbConnection, role_id: &str) -> Result<Vec<String>, DbError> {
-    Ok(client_roles::table
-        .filter(client_roles::role_id.eq(role_id))
-        .select(client_roles::client_id)
-        .order(client_roles::client_id.asc())
-        .load(conn)?)
-}
-
 pub fn disallow_permission(
     conn: &mut DbConnection,
     role_id: &str,

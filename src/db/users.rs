@@ -43,23 +43,6 @@ pub fn find_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, 
     super::unique_row(users::table.find(id).select(UserRow::as_select()), conn)
 }
 
-/// Users in username order, starting after `after` (keyset pagination).
-pub fn list(
-    conn: &mut DbConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<UserRow>, DbError> {
-    let mut query = users::table
-        .select(UserRow::as_select())
-        .order(users::username.asc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(users::username.gt(after.to_owned()));
-    }
-    Ok(query.load(conn)?)
-}
-
 pub fn set_password_hash(
     conn: &mut DbConnection,
     id: &str,

@@ -13,6 +13,7 @@ mod cli_directory;
 mod cli_keys;
 mod cli_users;
 mod console;
+mod drift;
 mod foundation;
 mod foundation_database;
 mod foundation_keys;

@@ -10,7 +10,7 @@ use super::{
     error::{ApiError, ErrorBody},
 };
 use crate::administration::clients as administration;
-use crate::db;
+use crate::administration::views::clients::{self as views, ClientRecord};
 use crate::oauth::{GrantType, client_registration::ClientSpec};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -29,8 +29,8 @@ pub struct ClientView {
     pub backchannel_logout_uri: Option<String>,
 }
 
-impl From<db::clients::ClientRecord> for ClientView {
-    fn from(record: db::clients::ClientRecord) -> Self {
+impl From<ClientRecord> for ClientView {
+    fn from(record: ClientRecord) -> Self {
         let row = record.row;
         Self {
             client_id: row.client_id,
@@ -89,7 +89,7 @@ async fn view(admin: &Admin, client_id: String) -> Result<ClientView, ApiError> 
     admin
         .state
         .db
-        .run(move |conn| db::clients::find(conn, &wanted))
+        .run(move |conn| views::one(conn, &wanted))
         .await?
         .map(ClientView::from)
         .ok_or_else(|| ApiError::NotFound(format!("client {client_id:?} not found")))
@@ -99,19 +99,14 @@ async fn view(admin: &Admin, client_id: String) -> Result<ClientView, ApiError> 
     responses((status = 200, body = [ClientView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list(admin: Admin) -> Result<HttpResponse, ApiError> {
     admin.require("clients:read")?;
-    let clients = admin
+    let clients: Vec<ClientView> = admin
         .state
         .db
-        .run(|conn| {
-            let mut views = Vec::new();
-            for row in db::clients::list(conn)? {
-                if let Some(record) = db::clients::find(conn, &row.client_id)? {
-                    views.push(ClientView::from(record));
-                }
-            }
-            Ok::<_, crate::db::DbError>(views)
-        })
-        .await?;
+        .run(views::all)
+        .await?
+        .into_iter()
+        .map(ClientView::from)
+        .collect();
     Ok(HttpResponse::Ok().json(clients))
 }
 

@@ -11,7 +11,7 @@ use super::{
     error::{ApiError, ErrorBody},
 };
 use crate::administration::directory as administration;
-use crate::db;
+use crate::administration::views::directory as views;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoleView {
@@ -73,24 +73,20 @@ pub async fn list_roles(admin: Admin) -> Result<HttpResponse, ApiError> {
     let listing = admin
         .state
         .db
-        .run(|conn| {
-            db::roles::list(conn)?
+        .run(views::roles)
+        .await?
+        .into_iter()
+        .map(|role| RoleView {
+            name: role.row.name,
+            description: role.row.description,
+            built_in: role.row.built_in,
+            permissions: role
+                .permissions
                 .into_iter()
-                .map(|role| {
-                    let permissions = db::roles::permissions_of(conn, &role.id)?
-                        .into_iter()
-                        .map(|(api, permission)| PermissionRef { api, permission })
-                        .collect();
-                    Ok(RoleView {
-                        name: role.name,
-                        description: role.description,
-                        built_in: role.built_in,
-                        permissions,
-                    })
-                })
-                .collect::<Result<Vec<_>, db::DbError>>()
+                .map(|(api, permission)| PermissionRef { api, permission })
+                .collect(),
         })
-        .await?;
+        .collect::<Vec<_>>();
     Ok(HttpResponse::Ok().json(listing))
 }
 
@@ -172,24 +168,16 @@ pub async fn list_apis(admin: Admin) -> Result<HttpResponse, ApiError> {
     let listing = admin
         .state
         .db
-        .run(|conn| {
-            db::apis::list(conn)?
-                .into_iter()
-                .map(|api| {
-                    let permissions = db::apis::permissions_of(conn, &api.id)?
-                        .into_iter()
-                        .map(|p| p.name)
-                        .collect();
-                    Ok(ApiView {
-                        identifier: api.identifier,
-                        name: api.name,
-                        built_in: api.built_in,
-                        permissions,
-                    })
-                })
-                .collect::<Result<Vec<_>, db::DbError>>()
+        .run(views::apis)
+        .await?
+        .into_iter()
+        .map(|api| ApiView {
+            identifier: api.row.identifier,
+            name: api.row.name,
+            built_in: api.row.built_in,
+            permissions: api.permissions,
         })
-        .await?;
+        .collect::<Vec<_>>();
     Ok(HttpResponse::Ok().json(listing))
 }
 

@@ -10,8 +10,8 @@ use super::{
     error::{ApiError, ErrorBody},
 };
 use crate::administration;
-use crate::crypto::{KeyStoreError, SigningAlgorithm, describe_keys};
-use crate::db;
+use crate::administration::views;
+use crate::crypto::{KeyStoreError, SigningAlgorithm};
 use crate::startup::key_policy;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,8 +88,12 @@ pub struct AuditQuery {
 async fn keys(admin: &Admin) -> Result<Vec<KeyView>, ApiError> {
     let policy = key_policy(&admin.state.settings);
     let now = admin.state.clock.now();
-    let rows = admin.state.db.run(db::signing_keys::list).await?;
-    Ok(describe_keys(&rows, now, policy)
+    let described = admin
+        .state
+        .db
+        .run(move |conn| views::keys::list(conn, policy, now))
+        .await?;
+    Ok(described
         .into_iter()
         .map(|k| KeyView {
             kid: k.kid,
@@ -212,7 +216,7 @@ pub async fn audit(
         limit,
     } = query.get()?.into_inner();
     let limit = limit.unwrap_or(100).clamp(1, 500);
-    let filter = db::audit::AuditFilter {
+    let filter = views::audit::AuditFilter {
         kind_prefix: kind,
         subject,
         actor,
@@ -221,7 +225,7 @@ pub async fn audit(
     let rows = admin
         .state
         .db
-        .run(move |conn| db::audit::search(conn, &filter, limit))
+        .run(move |conn| views::audit::search(conn, &filter, limit))
         .await?;
     let events: Vec<AuditView> = rows
         .into_iter()

@@ -11,10 +11,8 @@ use super::{
 };
 use crate::accounts::users as accounts;
 use crate::administration::users::{self as administration, ProfileChange};
-use crate::db::{
-    self,
-    user_search::{self, UserCursor},
-    users::UserRow,
+use crate::administration::views::users::{
+    self as views, UserCursor, UserListing, UserRow, UserWithRoles,
 };
 use crate::secret::Secret;
 
@@ -101,16 +99,19 @@ pub struct SessionView {
     pub expires_at: i64,
 }
 
+fn no_such_user(username: &str) -> ApiError {
+    ApiError::NotFound(format!("user {username:?} not found"))
+}
+
 async fn load_user(admin: &Admin, username: String) -> Result<(UserRow, Vec<String>), ApiError> {
-    Ok(admin
+    let wanted = username.clone();
+    let UserWithRoles { user, roles } = admin
         .state
         .db
-        .run(move |conn| {
-            let user = accounts::find(conn, &username)?;
-            let roles = db::users::role_names(conn, &user.id)?;
-            Ok::<_, crate::accounts::AccountError>((user, roles))
-        })
-        .await?)
+        .run(move |conn| views::with_roles(conn, &wanted))
+        .await?
+        .ok_or_else(|| no_such_user(&username))?;
+    Ok((user, roles))
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/users", tag = "users", params(ListQuery),
@@ -128,21 +129,15 @@ pub async fn list(
     let (users, next) = admin
         .state
         .db
-        .run(move |conn| {
-            let page = user_search::search(conn, q.as_deref(), &cursor, limit)?;
-            let ids: Vec<String> = page.users.iter().map(|u| u.id.clone()).collect();
-            let mut roles = db::users::role_names_of(conn, &ids)?;
-            let users = page
-                .users
+        .run(move |conn| views::page(conn, q.as_deref(), &cursor, limit))
+        .await
+        .map(|UserListing { users, next }| {
+            let users: Vec<UserView> = users
                 .into_iter()
-                .map(|row| {
-                    let held = roles.remove(&row.id).unwrap_or_default();
-                    UserView::new(row, held)
-                })
+                .map(|found| UserView::new(found.user, found.roles))
                 .collect();
-            Ok::<_, crate::db::DbError>((users, page.next.map(|c| c.encode())))
-        })
-        .await?;
+            (users, next.map(|c| c.encode()))
+        })?;
     Ok(HttpResponse::Ok().json(UserPage { users, next }))
 }
 
@@ -218,7 +213,7 @@ pub async fn update(
     let (user, roles) = admin
         .change(move |conn, actor, now| {
             let user = administration::update_profile(conn, actor, &username, change, now)?;
-            let roles = db::users::role_names(conn, &user.id)?;
+            let roles = views::roles_of(conn, &user.id)?;
             Ok((user, roles))
         })
         .await?;
@@ -354,14 +349,18 @@ pub async fn revoke_role(
     responses((status = 200, body = [SessionView]), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn sessions(admin: Admin, username: web::Path<String>) -> Result<HttpResponse, ApiError> {
     admin.require("users:read")?;
-    let (user, _) = load_user(&admin, username.into_inner()).await?;
+    let username = username.into_inner();
+    let wanted = username.clone();
     let now = admin.state.clock.now();
-    let rows = admin
+    let settings = admin.state.settings.sessions.clone();
+    let detail = admin
         .state
         .db
-        .run(move |conn| db::sessions::live_for_user(conn, &user.id, now))
-        .await?;
-    let views: Vec<SessionView> = rows
+        .run(move |conn| views::detail(conn, &wanted, &settings, now))
+        .await?
+        .ok_or_else(|| no_such_user(&username))?;
+    let views: Vec<SessionView> = detail
+        .sessions
         .into_iter()
         .map(|s| SessionView {
             sid: s.sid,

@@ -14,10 +14,7 @@ use super::{
     session::{Console, ConsoleError},
 };
 use crate::administration::OPERATOR;
-use crate::db::{
-    self, DbConnection, DbError,
-    audit::{AuditFilter, AuditRow},
-};
+use crate::administration::views::audit::{self as views, AuditRow, EventPage, UserSearch};
 
 const PAGE_SIZE: usize = 50;
 
@@ -58,14 +55,6 @@ struct AuditPage<'a> {
     newest: Option<String>,
 }
 
-/// What the form asked for, trimmed.
-#[derive(Clone)]
-struct Search {
-    kind_prefix: Option<String>,
-    user: Option<String>,
-    before: Option<i64>,
-}
-
 pub async fn audit(
     console: Console,
     query: web::Query<AuditQuery>,
@@ -84,20 +73,19 @@ pub async fn audit(
             ),
         },
     };
-    let search = Search {
+    let search = UserSearch {
         kind_prefix: Some(kind.trim().to_owned()).filter(|k| !k.is_empty()),
         user: Some(user.trim().to_owned()).filter(|u| !u.is_empty()),
         before,
     };
     let wanted = search.clone();
-    let (mut rows, usernames) = console
+    let EventPage {
+        mut rows,
+        usernames,
+    } = console
         .state
         .db
-        .run(move |conn| {
-            let rows = find(conn, &wanted, PAGE_SIZE + 1)?;
-            let usernames = usernames_of(conn, &rows)?;
-            Ok::<_, DbError>((rows, usernames))
-        })
+        .run(move |conn| views::by_user(conn, &wanted, PAGE_SIZE + 1))
         .await?;
     // One row more than a page tells whether an older page exists.
     let more = rows.len() > PAGE_SIZE;
@@ -141,67 +129,6 @@ pub async fn audit(
     )
 }
 
-/// The events of one page (and one more), newest first. "User" matches
-/// events about or by them: a username stands for its user id, and what
-/// was typed also counts as itself — a client id, a role or API name, or
-/// the name a failed sign-in tried. Each of those (at most four) queries is
-/// served by a `(column, seq)` index; the first `limit` of their union are
-/// among the first `limit` of each, so keyset paging stays exact.
-fn find(conn: &mut DbConnection, search: &Search, limit: usize) -> Result<Vec<AuditRow>, DbError> {
-    let limit_i64 = i64::try_from(limit).unwrap_or(i64::MAX);
-    let base = AuditFilter {
-        kind_prefix: search.kind_prefix.clone(),
-        before: search.before,
-        ..AuditFilter::default()
-    };
-    let Some(typed) = &search.user else {
-        return db::audit::search(conn, &base, limit_i64);
-    };
-    let mut names = vec![typed.clone()];
-    if let Some(user) = db::users::find_by_username(conn, typed)?
-        && user.id != *typed
-    {
-        names.push(user.id);
-    }
-    let mut rows = Vec::new();
-    for name in names {
-        for filter in [
-            AuditFilter {
-                subject: Some(name.clone()),
-                ..base.clone()
-            },
-            AuditFilter {
-                actor: Some(name.clone()),
-                ..base.clone()
-            },
-        ] {
-            rows.extend(db::audit::search(conn, &filter, limit_i64)?);
-        }
-    }
-    rows.sort_by_key(|row| std::cmp::Reverse(row.seq));
-    rows.dedup_by_key(|row| row.seq);
-    rows.truncate(limit);
-    Ok(rows)
-}
-
-/// Username by user id, for every actor and subject of the page that is
-/// one: a single query.
-fn usernames_of(
-    conn: &mut DbConnection,
-    rows: &[AuditRow],
-) -> Result<HashMap<String, String>, DbError> {
-    let mut ids: Vec<String> = rows
-        .iter()
-        .flat_map(|row| [row.actor.clone(), row.subject.clone()])
-        .flatten()
-        .collect();
-    ids.sort();
-    ids.dedup();
-    Ok(db::users::usernames_by_ids(conn, &ids)?
-        .into_iter()
-        .collect())
-}
-
 /// A user id as its username; anything else (client ids, role names,
 /// deleted users' ids) as it is.
 fn shown(value: Option<&str>, usernames: &HashMap<String, String>) -> String {
@@ -225,7 +152,7 @@ fn subject_shown(row: &AuditRow, usernames: &HashMap<String, String>) -> String 
 }
 
 /// The link to a page of the same search.
-fn link(search: &Search, before: Option<i64>) -> String {
+fn link(search: &UserSearch, before: Option<i64>) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     if let Some(kind) = &search.kind_prefix {
         query.append_pair("kind", kind);

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::accounts::AccountError;
 use crate::administration::clients as administer;
-use crate::db::{self, clients::ClientRecord};
+use crate::administration::views::clients::{self as views, ClientRecord};
 use crate::http::oauth::responses::see_other;
 use crate::oauth::{GrantType, client_registration::ClientSpec};
 
@@ -77,19 +77,7 @@ async fn render(
     form: &ClientForm,
     secret: Option<(&str, &str)>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let clients = console
-        .state
-        .db
-        .run(|conn| {
-            let mut records = Vec::new();
-            for row in db::clients::list(conn)? {
-                if let Some(record) = db::clients::find(conn, &row.client_id)? {
-                    records.push(record);
-                }
-            }
-            Ok::<_, crate::db::DbError>(records)
-        })
-        .await?;
+    let clients = console.state.db.run(views::all).await?;
     // Pages that show a secret must never be cached anywhere.
     console.page(
         status,

@@ -12,9 +12,13 @@ use super::{
     session::{Console, ConsoleError},
 };
 use crate::accounts::AccountError;
+use crate::administration::views::directory::{self as views, Directory};
 use crate::administration::{Actor, directory as administer};
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::http::oauth::responses::see_other;
+
+/// Users listed per role; the page says when a role has more.
+const HOLDERS_SHOWN: u32 = 20;
 
 pub struct RoleRow {
     name: String,
@@ -71,35 +75,30 @@ async fn render(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let (roles, apis) = console
+    let Directory { roles, apis } = console
         .state
         .db
-        .run(|conn| {
-            let mut roles = Vec::new();
-            for role in db::roles::list(conn)? {
-                roles.push(RoleRow {
-                    permissions: db::roles::permissions_of(conn, &role.id)?,
-                    users: db::roles::holders(conn, &role.id, 20)?,
-                    clients: db::roles::client_holders(conn, &role.id)?,
-                    name: role.name,
-                    built_in: role.built_in,
-                });
-            }
-            let mut apis = Vec::new();
-            for api in db::apis::list(conn)? {
-                apis.push(ApiRow {
-                    permissions: db::apis::permissions_of(conn, &api.id)?
-                        .into_iter()
-                        .map(|p| p.name)
-                        .collect(),
-                    identifier: api.identifier,
-                    name: api.name,
-                    built_in: api.built_in,
-                });
-            }
-            Ok::<_, crate::db::DbError>((roles, apis))
-        })
+        .run(|conn| views::directory(conn, HOLDERS_SHOWN))
         .await?;
+    let roles = roles
+        .into_iter()
+        .map(|held| RoleRow {
+            permissions: held.role.permissions,
+            users: held.users,
+            clients: held.clients,
+            name: held.role.row.name,
+            built_in: held.role.row.built_in,
+        })
+        .collect();
+    let apis = apis
+        .into_iter()
+        .map(|api| ApiRow {
+            permissions: api.permissions,
+            identifier: api.row.identifier,
+            name: api.row.name,
+            built_in: api.row.built_in,
+        })
+        .collect();
     console.page(
         status,
         RolesPage {

@@ -11,8 +11,8 @@ use super::{
     navigation::{self, ConsolePage},
     session::{Console, ConsoleError},
 };
-use crate::crypto::{KeyStoreError, PublishedKey, SigningAlgorithm, describe_keys};
-use crate::db;
+use crate::administration::views;
+use crate::crypto::{KeyStoreError, PublishedKey, SigningAlgorithm};
 use crate::http::oauth::responses::see_other;
 use crate::startup::key_policy;
 
@@ -63,7 +63,11 @@ async fn render(
 ) -> Result<HttpResponse, ConsoleError> {
     let policy = key_policy(&console.state.settings);
     let now = console.state.clock.now();
-    let rows = console.state.db.run(db::signing_keys::list).await?;
+    let keys = console
+        .state
+        .db
+        .run(move |conn| views::keys::list(conn, policy, now))
+        .await?;
     console.page(
         status,
         KeysPage {
@@ -71,7 +75,7 @@ async fn render(
             notice,
             error,
             csrf_token: &console.csrf_token,
-            keys: describe_keys(&rows, now, policy),
+            keys,
         }
         .render(),
     )

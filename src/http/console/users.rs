@@ -12,11 +12,8 @@ use super::{
 };
 use crate::accounts::{AccountError, users as accounts};
 use crate::administration::users::{self as administer, ProfileChange};
-use crate::db::{
-    self,
-    sessions::SessionRow,
-    user_search::{self, UserCursor},
-    users::UserRow,
+use crate::administration::views::users::{
+    self as views, SessionRow, UserCursor, UserDetail, UserListing, UserRow,
 };
 use crate::http::oauth::responses::see_other;
 use crate::secret::Secret;
@@ -100,11 +97,12 @@ async fn render_list(
 ) -> Result<HttpResponse, ConsoleError> {
     let prefix = query.trim().to_owned();
     let cursor = UserCursor::parse(after.as_deref().unwrap_or_default());
-    let user_search::UserPage { users, next } = console
+    let UserListing { users, next } = console
         .state
         .db
-        .run(move |conn| user_search::search(conn, Some(&prefix), &cursor, PAGE_SIZE))
+        .run(move |conn| views::page(conn, Some(&prefix), &cursor, PAGE_SIZE))
         .await?;
+    let users: Vec<UserRow> = users.into_iter().map(|found| found.user).collect();
     // The link's query is URL-encoded: a `+` or `&` in a search (email
     // addresses have them) must come back as typed.
     let next = next.map(|cursor| {
@@ -211,23 +209,14 @@ pub async fn create(
     }
 }
 
-async fn load(
-    console: &Console,
-    username: String,
-) -> Result<(UserRow, Vec<String>, Vec<SessionRow>), ConsoleError> {
+async fn load(console: &Console, username: String) -> Result<UserDetail, ConsoleError> {
     let now = console.state.clock.now();
+    let settings = console.state.settings.sessions.clone();
     let wanted = username.clone();
     console
         .state
         .db
-        .run(move |conn| {
-            let Some(user) = db::users::find_by_username(conn, &wanted)? else {
-                return Ok::<_, crate::db::DbError>(None);
-            };
-            let roles = db::users::role_names(conn, &user.id)?;
-            let sessions = db::sessions::live_for_user(conn, &user.id, now)?;
-            Ok(Some((user, roles, sessions)))
-        })
+        .run(move |conn| views::detail(conn, &wanted, &settings, now))
         .await?
         .ok_or_else(|| ConsoleError::NotFound(format!("There is no user {username:?}.")))
 }
@@ -239,7 +228,11 @@ async fn render_user(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let (user, roles, sessions) = load(console, username).await?;
+    let UserDetail {
+        user,
+        roles,
+        sessions,
+    } = load(console, username).await?;
     console.page(
         status,
         UserPage {
@@ -288,7 +281,7 @@ pub async fn act(
     };
     console.require(permission)?;
     // An unknown user is a 404, as their page would be.
-    let (user, _, _) = load(&console, username.clone()).await?;
+    let UserDetail { user, .. } = load(&console, username.clone()).await?;
     let name = user.username.clone();
     let outcome: Result<&'static str, AccountError> = match action.as_str() {
         "profile" => {
