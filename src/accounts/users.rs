@@ -62,7 +62,7 @@ pub fn insert_user(
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, username: &str) -> Result<UserRow, AccountError> {
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> Result<UserRow, AccountError> {
     db::users::find_by_username(conn, username)?
         .ok_or_else(|| AccountError::NotFound(format!("user {username:?}")))
 }

@@ -23,7 +23,7 @@ fn managed_user(
     actor: &Actor,
     username: &str,
 ) -> Result<UserRow, AccountError> {
-    let user = users::find(conn, username)?;
+    let user = users::find_by_username(conn, username)?;
     privilege::may_manage_user(conn, actor, &user)?;
     Ok(user)
 }
@@ -122,7 +122,7 @@ pub fn update_profile(
         json!({ "username": user.username, "changed": changed }),
         now,
     )?;
-    users::find(conn, username)
+    users::find_by_username(conn, username)
 }
 
 /// Sets the password and ends the user's sign-ins (sessions, refresh
