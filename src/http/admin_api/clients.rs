@@ -54,6 +54,7 @@ impl From<ClientRecord> for ClientView {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewClientBody {
     pub client_id: String,
     pub name: Option<String>,

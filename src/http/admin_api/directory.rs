@@ -23,6 +23,7 @@ pub struct RoleView {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PermissionRef {
     pub api: String,
     pub permission: String,
@@ -46,6 +47,7 @@ pub struct ApiQuery {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewRoleBody {
     pub name: String,
     #[serde(default)]
@@ -61,6 +63,7 @@ pub struct ApiView {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewApiBody {
     pub identifier: String,
     pub name: Option<String>,

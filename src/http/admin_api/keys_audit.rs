@@ -49,6 +49,7 @@ pub struct RevokedKey {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RotateBody {
     /// RS256, ES256 or EdDSA; all when absent.
     pub alg: Option<String>,

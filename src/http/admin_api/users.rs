@@ -65,6 +65,7 @@ pub struct ListQuery {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUserBody {
     pub username: String,
     pub email: Option<String>,
@@ -77,6 +78,7 @@ pub struct NewUserBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateUserBody {
     /// An empty string removes the email.
     pub email: Option<String>,
@@ -86,6 +88,7 @@ pub struct UpdateUserBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     pub password: String,
 }

@@ -340,3 +340,19 @@ async fn a_disabled_client_takes_the_tokens_it_obtained_for_people_with_it() {
     assert!(message.contains("client"), "{message}");
     assert_eq!(userinfo().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Found by the hostile corpus: an unknown field was ignored, so a typo
+/// (`algorithm` for `alg`) rotated every key instead of one.
+#[tokio::test]
+async fn admin_bodies_with_unknown_fields_are_refused_not_ignored() {
+    let app = TestApp::spawn().await;
+    let ops = Api::ops(&app).await;
+    let before = ops.get("/keys").await.expect(200).clone();
+    ops.post("/keys/rotate", json!({ "algorithm": "ES256" }))
+        .await
+        .expect_error(422, "invalid_input");
+    assert_eq!(ops.get("/keys").await.expect(200), &before);
+    ops.post("/roles", json!({ "name": "typo", "descripton": "x" }))
+        .await
+        .expect_error(422, "invalid_input");
+}
