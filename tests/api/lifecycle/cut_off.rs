@@ -83,10 +83,12 @@ async fn a_code_replay_racing_a_revocation_fails_neither() {
         let callback = flow::sign_in_at(&app, &browser, &url, "alice").await;
         let code = code_from(&app, &callback);
         let tokens = token_ok(redeem(&app, auth, &code, None).await).await;
-        // The replay revokes the access token while the client revokes it too.
+        // The replay revokes the code's access token (no transaction) while
+        // the client revokes the refresh family, whose transaction revokes
+        // the same access token: one of the two inserts meets the other's row.
         let (replay, revocation) = tokio::join!(
             redeem(&app, auth, &code, None),
-            revoke(&app, auth, &tokens.access_token, None),
+            revoke(&app, auth, tokens.refresh_token(), None),
         );
         assert_oauth_error(replay, StatusCode::BAD_REQUEST, "invalid_grant").await;
         assert_eq!(revocation.status(), StatusCode::OK, "round {round}");
