@@ -133,6 +133,7 @@ impl KeyStore {
         let previous = self.snapshot();
         let mut next = KeySet::default();
         let mut newest_active: HashMap<SigningAlgorithm, i64> = HashMap::new();
+        let mut soonest_pending: HashMap<SigningAlgorithm, (i64, Arc<SigningKey>)> = HashMap::new();
         for row in rows {
             if !is_published(&row, now, self.policy) {
                 continue;
@@ -152,8 +153,20 @@ impl KeyStore {
             {
                 newest_active.insert(alg, row.activates_at);
                 next.signing.insert(alg, key.clone());
+            } else if is_pending(&row, now)
+                && soonest_pending
+                    .get(&alg)
+                    .is_none_or(|(t, _)| row.activates_at < *t)
+            {
+                soonest_pending.insert(alg, (row.activates_at, key.clone()));
             }
             next.published.insert(row.kid.clone(), key);
+        }
+        // A node whose clock runs behind the one that made a key sees it
+        // as not yet signing; with nothing else to sign with it signs with
+        // the (already published) pending key rather than fail every token.
+        for (alg, (_, key)) in soonest_pending {
+            next.signing.entry(alg).or_insert(key);
         }
         next.jwks = Arc::new(render_jwks(&next.published));
         if let Ok(mut current) = self.current.write() {
@@ -341,6 +354,11 @@ fn is_signing(row: &SigningKeyRow, now: i64) -> bool {
     row.revoked_at.is_none()
         && row.activates_at <= now
         && row.retired_at.is_none_or(|retired| retired > now)
+}
+
+/// Published, not yet signing, and not taken out of signing.
+fn is_pending(row: &SigningKeyRow, now: i64) -> bool {
+    row.revoked_at.is_none() && row.retired_at.is_none() && row.activates_at > now
 }
 
 fn render_jwks(published: &HashMap<String, Arc<SigningKey>>) -> String {

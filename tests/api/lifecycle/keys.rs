@@ -263,3 +263,15 @@ async fn keys_are_rotated_on_schedule() {
     assert_still_valid(&app, &secret, &before).await;
     assert_still_valid(&app, &secret, &after).await;
 }
+
+/// A node whose clock runs behind the node that made its keys sees them as
+/// not yet signing: it signs with the published pending key, never fails.
+#[tokio::test]
+async fn a_server_whose_clock_runs_behind_its_keys_still_signs() {
+    let app = TestApp::spawn().await;
+    let secret = add_service(&app);
+    app.clock.advance(-3600);
+    refresh_keys(&app);
+    let token = access_token(&app, &secret).await;
+    assert!(app.published_kids().await.contains(&kid_of(&token)));
+}
