@@ -73,6 +73,11 @@ fn configuration_errors_exit_2_and_name_the_setting() {
             "tokens.access_token_ttl_secs",
         ),
         (
+            &[("GATEHOUSE__TOKENS__ACESS_TOKEN_TTL_SECS", "300")],
+            &["user", "list"],
+            "GATEHOUSE__TOKENS__ACESS_TOKEN_TTL_SECS",
+        ),
+        (
             &[("GATEHOUSE_ISSUER", "http://id.example.com")],
             &["migrate"],
             "server.issuer",
