@@ -433,3 +433,42 @@ async fn serve_prints_a_one_time_setup_link_that_works() {
     let app = TestApp::spawn_in(env, |_| {}).await;
     assert_eq!(app.get(&link).await.status(), 200, "{link}");
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let env = TestEnv::new();
+    let mut command = env.command();
+    command
+        .env("GATEHOUSE_METRICS_LISTEN", "")
+        .env("GATEHOUSE__LOG__LEVEL", "info")
+        // Colour must be off because stderr is a pipe, not because of this.
+        .env_remove("NO_COLOR")
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let mut child = KillOnDrop(command.spawn().unwrap());
+    let stderr = child.0.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    loop {
+        let line = lines_rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("serve logged no start line: {seen:#?}"));
+        let done = line.contains("gatehouse starting");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    drop(child);
+    assert!(seen.iter().any(|line| line.contains("INFO")), "{seen:#?}");
+    assert!(
+        !seen.iter().any(|line| line.contains('\u{1b}')),
+        "colour codes in piped logs: {seen:#?}"
+    );
+}
