@@ -199,6 +199,27 @@ impl DatabaseUrl {
             ))
         }
     }
+
+    /// The database as an operator should see it: a SQLite path made
+    /// absolute (so a command run from the wrong directory shows it), a
+    /// PostgreSQL URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => {
+                let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                format!("sqlite://{}", path.display())
+            }
+            Self::Postgres(url) => match Url::parse(url) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    parsed.to_string()
+                }
+                Err(_) => "postgres://(unparsable URL)".to_owned(),
+            },
+        }
+    }
 }
 
 /// Values that command-line flags set; they win over files and environment.
@@ -572,6 +593,26 @@ mod tests {
             assert!(message.contains(name), "{message}");
             assert!(message.contains(names), "{message}");
         }
+    }
+
+    #[test]
+    fn described_database_urls_hide_the_password_and_show_an_absolute_path() {
+        let url = DatabaseUrl::parse("postgres://gh:s3cret@db.example.com:5432/gh?sslmode=require")
+            .unwrap();
+        let shown = url.describe();
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.starts_with("postgres://gh:***@db.example.com:5432/gh"),
+            "{shown}"
+        );
+        let plain = DatabaseUrl::parse("postgres://gh@db/gh")
+            .unwrap()
+            .describe();
+        assert_eq!(plain, "postgres://gh@db/gh");
+        let sqlite = DatabaseUrl::Sqlite(PathBuf::from("./data/gatehouse.db")).describe();
+        let path = sqlite.strip_prefix("sqlite://").unwrap();
+        assert!(std::path::Path::new(path).is_absolute(), "{sqlite}");
+        assert!(path.ends_with("data/gatehouse.db"), "{sqlite}");
     }
 
     #[test]
