@@ -86,6 +86,22 @@ pub fn connect_existing_database(settings: &Settings) -> Result<Db, StartupError
     }
 }
 
+/// For the administrative commands: the master key must already exist (set,
+/// or as `master.key` in the data directory). Creating one would leave a
+/// key that opens none of the stored signing keys.
+pub fn require_master_key(settings: &Settings) -> Result<(), StartupError> {
+    let file = settings.data_dir.join("master.key");
+    if settings.master_key.expose().is_empty() && !file.exists() {
+        let shown = std::path::absolute(&file).unwrap_or(file);
+        return Err(StartupError::NotSetUp(format!(
+            "no master key at {}: run this where the server runs, or point --config, \
+             GATEHOUSE_DATA_DIR or GATEHOUSE_MASTER_KEY at the server's key",
+            shown.display()
+        )));
+    }
+    Ok(())
+}
+
 pub fn master_key(settings: &Settings) -> Result<MasterKey, StartupError> {
     let configured = settings.master_key.expose();
     Ok(if configured.is_empty() {

@@ -6,7 +6,7 @@ use crate::administration::{self, Actor};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::SigningAlgorithm;
-use crate::startup::{build_state_on, connect_existing_database, key_policy};
+use crate::startup::{build_state_on, connect_existing_database, key_policy, require_master_key};
 
 pub fn run(
     settings: Settings,
@@ -15,6 +15,7 @@ pub fn run(
 ) -> Result<(), CliError> {
     let policy = key_policy(&settings);
     let db = connect_existing_database(&settings)?;
+    require_master_key(&settings)?;
     let state = build_state_on(db, settings, clock.clone())?;
     let now = clock.now();
     match command {
