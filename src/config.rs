@@ -199,6 +199,27 @@ impl DatabaseUrl {
             ))
         }
     }
+
+    /// The database as an operator should see it: a SQLite path made
+    /// absolute (so a command run from the wrong directory shows it), a
+    /// PostgreSQL URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => {
+                let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                format!("sqlite://{}", path.display())
+            }
+            Self::Postgres(url) => match Url::parse(url) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    parsed.to_string()
+                }
+                Err(_) => "postgres://(unparsable URL)".to_owned(),
+            },
+        }
+    }
 }
 
 /// Values that command-line flags set; they win over files and environment.
@@ -235,7 +256,7 @@ impl Settings {
                 .map_err(|e| err(format!("{}: {e}", path.display())))?;
             merge_file(&mut merged, table, "", path)?;
         }
-        apply_environment(&mut merged, env);
+        apply_environment(&mut merged, env)?;
         let mut set = |key: &str, value: &Option<String>| {
             if let Some(value) = value {
                 set_path(&mut merged, key, toml::Value::String(value.clone()));
@@ -434,10 +455,15 @@ fn merge_file(
     Ok(())
 }
 
-/// Environment overrides. Unknown `GATEHOUSE_*` names are ignored: the
-/// environment is shared with other programs (and the test suite's own
-/// variables), so it must not be able to stop the server.
-fn apply_environment(table: &mut toml::Table, env: &BTreeMap<String, String>) {
+/// Environment overrides. A `GATEHOUSE__SECTION__KEY` name that matches no
+/// setting is an error, as an unknown key in a file is: a typo must not be
+/// silently ignored. Other single-underscore `GATEHOUSE_*` names that are
+/// not aliases are left alone: the environment is shared with tools (and
+/// the test suite's own `GATEHOUSE_TEST_*` variables).
+fn apply_environment(
+    table: &mut toml::Table,
+    env: &BTreeMap<String, String>,
+) -> Result<(), ConfigError> {
     for (name, path) in ENV_ALIASES {
         if let Some(value) = env.get(*name) {
             set_known_path(table, path, value);
@@ -446,9 +472,24 @@ fn apply_environment(table: &mut toml::Table, env: &BTreeMap<String, String>) {
     for (name, value) in env {
         if let Some(rest) = name.strip_prefix("GATEHOUSE__") {
             let path = rest.to_ascii_lowercase().replace("__", ".");
-            set_known_path(table, &path, value);
+            match lookup(table, &path) {
+                Some(toml::Value::Table(_)) => {
+                    return Err(err(format!(
+                        "environment variable {name} names the section `{path}`, not a setting \
+                         (use {name}__KEY)"
+                    )));
+                }
+                Some(_) => set_known_path(table, &path, value),
+                None => {
+                    return Err(err(format!(
+                        "environment variable {name}: unknown setting `{path}` \
+                         (see config/default.toml for every setting)"
+                    )));
+                }
+            }
         }
     }
+    Ok(())
 }
 
 fn set_known_path(table: &mut toml::Table, path: &str, raw: &str) {
@@ -522,16 +563,56 @@ mod tests {
     }
 
     #[test]
-    fn environment_overrides_and_unknown_names_are_ignored() {
+    fn environment_overrides_and_other_single_underscore_names_are_ignored() {
         let settings = load(&[
             ("GATEHOUSE_ISSUER", "https://id.example.com"),
             ("GATEHOUSE__TOKENS__ACCESS_TOKEN_TTL_SECS", "42"),
-            ("GATEHOUSE__NOPE__NOTHING", "1"),
+            ("GATEHOUSE__DATA_DIR", "/srv/gatehouse"),
             ("GATEHOUSE_TEST_POSTGRES_URL", "postgres://x"),
+            ("GATEHOUSE_TEST_BACKEND", "postgres"),
         ])
         .unwrap();
         assert_eq!(settings.issuer(), "https://id.example.com");
         assert_eq!(settings.tokens.access_token_ttl_secs, 42);
+        assert_eq!(settings.data_dir, PathBuf::from("/srv/gatehouse"));
+    }
+
+    #[test]
+    fn unknown_double_underscore_environment_names_are_errors_naming_the_variable() {
+        for (name, names) in [
+            (
+                "GATEHOUSE__TOKENS__ACESS_TOKEN_TTL_SECS",
+                "tokens.acess_token_ttl_secs",
+            ),
+            ("GATEHOUSE__NOPE__NOTHING", "nope.nothing"),
+            ("GATEHOUSE__SERVER", "section `server`"),
+            ("GATEHOUSE__", "unknown setting"),
+        ] {
+            let e = load(&[(name, "1")]).unwrap_err();
+            let message = e.to_string();
+            assert!(message.contains(name), "{message}");
+            assert!(message.contains(names), "{message}");
+        }
+    }
+
+    #[test]
+    fn described_database_urls_hide_the_password_and_show_an_absolute_path() {
+        let url = DatabaseUrl::parse("postgres://gh:s3cret@db.example.com:5432/gh?sslmode=require")
+            .unwrap();
+        let shown = url.describe();
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.starts_with("postgres://gh:***@db.example.com:5432/gh"),
+            "{shown}"
+        );
+        let plain = DatabaseUrl::parse("postgres://gh@db/gh")
+            .unwrap()
+            .describe();
+        assert_eq!(plain, "postgres://gh@db/gh");
+        let sqlite = DatabaseUrl::Sqlite(PathBuf::from("./data/gatehouse.db")).describe();
+        let path = sqlite.strip_prefix("sqlite://").unwrap();
+        assert!(std::path::Path::new(path).is_absolute(), "{sqlite}");
+        assert!(path.ends_with("data/gatehouse.db"), "{sqlite}");
     }
 
     #[test]

@@ -5,12 +5,12 @@ use std::{sync::Arc, time::Duration};
 
 use crate::app::AppState;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
 use crate::crypto::{
     KeyPolicy, KeyStore, KeyStoreError, MasterKey,
     password::{HashLimiter, PasswordHasher},
 };
-use crate::db::{self, Db, DbError};
+use crate::db::{self, Db, DbError, SchemaState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -26,6 +26,9 @@ pub enum StartupError {
     Passwords(#[from] crate::crypto::password::PasswordError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// An administrative command found no set-up database where it looked.
+    #[error("{0}")]
+    NotSetUp(String),
 }
 
 impl From<DbError> for StartupError {
@@ -47,6 +50,56 @@ pub fn connect_database(settings: &Settings) -> Result<Db, StartupError> {
         tracing::info!(applied, "database migrations applied");
     }
     Ok(db)
+}
+
+/// Opens the pool on a database that `serve` or `migrate` has already set
+/// up, for the administrative commands: they never create a database or
+/// change its schema, so one run from the wrong directory (or with the
+/// wrong URL) says so instead of working on a new, empty database the
+/// server never sees.
+pub fn connect_existing_database(settings: &Settings) -> Result<Db, StartupError> {
+    let url = settings.database_url()?;
+    let shown = url.describe();
+    let advice = "run `gatehouse migrate` (or `gatehouse serve`) first, or point --config, \
+                  GATEHOUSE_DATA_DIR or GATEHOUSE_DATABASE_URL at the server's database";
+    if let DatabaseUrl::Sqlite(path) = &url
+        && !path.exists()
+    {
+        return Err(StartupError::NotSetUp(format!(
+            "no database at {shown}: {advice}"
+        )));
+    }
+    let db = Db::connect(
+        &url,
+        settings.database.pool_size,
+        Duration::from_secs(settings.database.connect_timeout_secs),
+    )?;
+    match db.run_blocking(db::schema_state)? {
+        SchemaState::Empty => Err(StartupError::NotSetUp(format!(
+            "the database {shown} has no Gatehouse tables: {advice}"
+        ))),
+        SchemaState::Pending(0) => Ok(db),
+        SchemaState::Pending(pending) => Err(StartupError::NotSetUp(format!(
+            "the database {shown} needs {pending} migration(s) this version brings: \
+             run `gatehouse migrate` first"
+        ))),
+    }
+}
+
+/// For the administrative commands: the master key must already exist (set,
+/// or as `master.key` in the data directory). Creating one would leave a
+/// key that opens none of the stored signing keys.
+pub fn require_master_key(settings: &Settings) -> Result<(), StartupError> {
+    let file = settings.data_dir.join("master.key");
+    if settings.master_key.expose().is_empty() && !file.exists() {
+        let shown = std::path::absolute(&file).unwrap_or(file);
+        return Err(StartupError::NotSetUp(format!(
+            "no master key at {}: run this where the server runs, or point --config, \
+             GATEHOUSE_DATA_DIR or GATEHOUSE_MASTER_KEY at the server's key",
+            shown.display()
+        )));
+    }
+    Ok(())
 }
 
 pub fn master_key(settings: &Settings) -> Result<MasterKey, StartupError> {
@@ -71,8 +124,18 @@ pub fn key_policy(settings: &Settings) -> KeyPolicy {
 
 /// Database, keys and hasher, ready to serve or to run a CLI command.
 pub fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState, StartupError> {
-    crate::crypto::install_jwt_provider();
     let db = connect_database(&settings)?;
+    build_state_on(db, settings, clock)
+}
+
+/// [`build_state`] on a database already opened (for the administrative
+/// commands, by [`connect_existing_database`]).
+pub fn build_state_on(
+    db: Db,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+) -> Result<AppState, StartupError> {
+    crate::crypto::install_jwt_provider();
     // Read once: the key store unseals signing keys with it, the refresh
     // grant seals successors with it.
     let master = Arc::new(master_key(&settings)?);

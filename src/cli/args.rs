@@ -72,6 +72,12 @@ impl Command {
         }
     }
 
+    /// Everything but `serve` and `migrate`: commands that work on an
+    /// existing database and may not create one.
+    pub fn is_administrative(&self) -> bool {
+        !matches!(self, Command::Serve { .. } | Command::Migrate)
+    }
+
     pub fn issuer_override(&self) -> Option<String> {
         match self {
             Command::Serve { issuer, .. } => issuer.clone(),

@@ -8,11 +8,12 @@ use crate::accounts::AccountError;
 use crate::administration::Actor;
 use crate::config::Settings;
 use crate::db::{self, Db, DbConnection};
-use crate::startup::connect_database;
+use crate::startup::connect_existing_database;
 
-/// Connects and applies pending migrations, as `serve` does.
+/// Connects to a database `serve` or `migrate` has set up; never creates
+/// one or migrates it (see `startup::connect_existing_database`).
 pub fn connect(settings: &Settings) -> Result<Db, CliError> {
-    Ok(connect_database(settings)?)
+    Ok(connect_existing_database(settings)?)
 }
 
 pub fn migrate(settings: &Settings) -> Result<(), CliError> {

@@ -6,7 +6,7 @@ use crate::administration::{self, Actor};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::SigningAlgorithm;
-use crate::startup::{build_state, key_policy};
+use crate::startup::{build_state_on, connect_existing_database, key_policy, require_master_key};
 
 pub fn run(
     settings: Settings,
@@ -14,7 +14,9 @@ pub fn run(
     command: KeysCommand,
 ) -> Result<(), CliError> {
     let policy = key_policy(&settings);
-    let state = build_state(settings, clock.clone())?;
+    let db = connect_existing_database(&settings)?;
+    require_master_key(&settings)?;
+    let state = build_state_on(db, settings, clock.clone())?;
     let now = clock.now();
     match command {
         KeysCommand::List => {

@@ -42,6 +42,13 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     crate::telemetry::init(&settings.log);
+    if command.is_administrative() {
+        // Which database a change lands in is the first thing to check
+        // when the server does not see it.
+        if let Ok(url) = settings.database_url() {
+            eprintln!("gatehouse: using database {}", url.describe());
+        }
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let outcome = match command {
         Command::Serve { .. } => serve::run(settings, clock),

@@ -30,7 +30,7 @@ pub mod users;
 
 pub use connection::DbConnection;
 pub use error::DbError;
-pub use migrations::run_migrations;
+pub use migrations::{SchemaState, run_migrations, schema_state};
 pub use pool::{Backend, Db};
 
 /// A fresh random id for a new row.

@@ -11,7 +11,7 @@ use std::{
 use clap::CommandFactory;
 use gatehouse::{clock::Clock, db};
 
-use crate::helpers::{TestApp, TestEnv, cli_command, run_cli};
+use crate::helpers::{TestApp, TestEnv, USING_DATABASE, cli_command, run_cli};
 
 /// Every command path: [], ["serve"], ["user", "add"], …
 fn command_paths(command: &clap::Command, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
@@ -73,6 +73,11 @@ fn configuration_errors_exit_2_and_name_the_setting() {
             "tokens.access_token_ttl_secs",
         ),
         (
+            &[("GATEHOUSE__TOKENS__ACESS_TOKEN_TTL_SECS", "300")],
+            &["user", "list"],
+            "GATEHOUSE__TOKENS__ACESS_TOKEN_TTL_SECS",
+        ),
+        (
             &[("GATEHOUSE_ISSUER", "http://id.example.com")],
             &["migrate"],
             "server.issuer",
@@ -123,6 +128,137 @@ fn migrate_applies_pending_migrations_once() {
     assert_eq!(
         env.cli(&["migrate"], None).ok().trim(),
         "0 migration(s) applied"
+    );
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect()
+}
+
+/// The line an administrative command names its database with.
+fn using_database(out: &crate::helpers::CliOutput) -> &str {
+    out.stderr
+        .lines()
+        .find_map(|line| line.strip_prefix(USING_DATABASE))
+        .unwrap_or_else(|| panic!("no `using database` line:\n{out}"))
+}
+
+#[test]
+fn admin_commands_in_a_directory_without_a_database_refuse_and_create_nothing() {
+    // What an operator meets running the CLI from the wrong directory: the
+    // default `./data/gatehouse.db` is not there.
+    let cwd = tempfile::tempdir().unwrap();
+    let expected = cwd
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("data")
+        .join("gatehouse.db");
+    let add = [
+        "client",
+        "add",
+        "myapp",
+        "--redirect-uri",
+        "https://app.example.com/callback",
+    ];
+    for args in [
+        &add[..],
+        &["user", "list"][..],
+        &["role", "list"][..],
+        &["api", "list"][..],
+        &["keys", "list"][..],
+    ] {
+        let out = run_cli(cli_command(cwd.path()), args, None);
+        let line = out.fails_with(1);
+        assert!(
+            line.contains(&expected.display().to_string()),
+            "names the path: {out}"
+        );
+        assert!(line.contains("gatehouse migrate"), "{out}");
+        assert!(line.contains("GATEHOUSE_DATA_DIR"), "{out}");
+        assert!(!out.stdout.contains("secret"), "{out}");
+        assert_eq!(
+            using_database(&out),
+            format!("sqlite://{}", expected.display())
+        );
+        assert!(
+            files_in(cwd.path()).is_empty(),
+            "{args:?} created {:?}",
+            files_in(cwd.path())
+        );
+    }
+
+    run_cli(cli_command(cwd.path()), &["migrate"], None).ok();
+    let out = run_cli(cli_command(cwd.path()), &add, None);
+    assert!(out.ok().contains("client_secret"), "{out}");
+    assert_eq!(
+        using_database(&out),
+        format!("sqlite://{}", expected.display())
+    );
+}
+
+#[test]
+fn admin_commands_refuse_a_database_without_the_schema_and_name_it() {
+    // On PostgreSQL the database exists but is empty; on SQLite the file
+    // does not exist yet. Either way nothing is created or migrated.
+    let env = TestEnv::new();
+    let out = env.cli(&["user", "list"], None);
+    let line = out.fails_with(1);
+    assert!(line.contains("gatehouse migrate"), "{out}");
+    let shown = using_database(&out).to_owned();
+    assert!(line.contains(&shown), "the error names {shown}: {out}");
+    if env.is_postgres() {
+        assert!(line.contains("no Gatehouse tables"), "{out}");
+        assert!(shown.starts_with("postgres"), "{out}");
+    } else {
+        assert!(line.contains("no database at"), "{out}");
+        assert!(!env.data_dir().join("test.db").exists());
+    }
+    let url = url::Url::parse(env.database_url()).unwrap();
+    if let Some(password) = url.password() {
+        assert!(!out.stderr.contains(password), "{out}");
+    }
+    // `client add` prints no secret for a database it refused.
+    let out = env.cli(
+        &["client", "add", "myapp", "--grant", "client_credentials"],
+        None,
+    );
+    out.fails_with(1);
+    assert!(!out.stdout.contains("secret"), "{out}");
+
+    env.cli(&["migrate"], None).ok();
+    let out = env.cli(&["user", "list"], None);
+    assert!(out.ok().starts_with("USERNAME"), "{out}");
+    assert_eq!(using_database(&out), shown);
+}
+
+#[tokio::test]
+async fn admin_commands_do_not_migrate_an_older_schema() {
+    let app = TestApp::spawn().await;
+    let env = app.env.clone();
+    drop(app);
+    // Forget the newest migration, as if the database predates this build.
+    let forget = "DELETE FROM __diesel_schema_migrations WHERE version = \
+                  (SELECT max(version) FROM __diesel_schema_migrations)";
+    {
+        use diesel::{Connection, RunQueryDsl};
+        if env.is_postgres() {
+            let mut conn = diesel::pg::PgConnection::establish(env.database_url()).unwrap();
+            diesel::sql_query(forget).execute(&mut conn).unwrap();
+        } else {
+            let path = env.database_url().strip_prefix("sqlite://").unwrap();
+            let mut conn = diesel::sqlite::SqliteConnection::establish(path).unwrap();
+            diesel::sql_query(forget).execute(&mut conn).unwrap();
+        }
+    }
+    let out = env.cli(&["role", "list"], None);
+    let line = out.fails_with(1);
+    assert!(
+        line.contains("1 migration(s)") && line.contains("gatehouse migrate"),
+        "{out}"
     );
 }
 
@@ -427,4 +563,43 @@ async fn serve_prints_a_one_time_setup_link_that_works() {
     // The token was stored (hashed) in the database the server used.
     let app = TestApp::spawn_in(env, |_| {}).await;
     assert_eq!(app.get(&link).await.status(), 200, "{link}");
+}
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let env = TestEnv::new();
+    let mut command = env.command();
+    command
+        .env("GATEHOUSE_METRICS_LISTEN", "")
+        .env("GATEHOUSE__LOG__LEVEL", "info")
+        // Colour must be off because stderr is a pipe, not because of this.
+        .env_remove("NO_COLOR")
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let mut child = KillOnDrop(command.spawn().unwrap());
+    let stderr = child.0.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    loop {
+        let line = lines_rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("serve logged no start line: {seen:#?}"));
+        let done = line.contains("gatehouse starting");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    drop(child);
+    assert!(seen.iter().any(|line| line.contains("INFO")), "{seen:#?}");
+    assert!(
+        !seen.iter().any(|line| line.contains('\u{1b}')),
+        "colour codes in piped logs: {seen:#?}"
+    );
 }

@@ -243,3 +243,28 @@ async fn keys_commands_refuse_a_wrong_master_key() {
     assert!(out.fails_with(1).contains("master key"), "{out}");
     assert_eq!(keys_list(&app).len(), kids.len(), "no key was added");
 }
+
+#[tokio::test]
+async fn keys_commands_elsewhere_refuse_to_create_a_master_key() {
+    // The server's database, but a data directory without its key: a new
+    // key would open none of the stored signing keys.
+    let app = TestApp::spawn().await;
+    let kids = app.published_kids().await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    for args in [&["keys", "list"][..], &["keys", "rotate", "--now"][..]] {
+        let mut command = app.env.command();
+        command.env("GATEHOUSE_DATA_DIR", elsewhere.path());
+        let out = run_cli(command, args, None);
+        let line = out.fails_with(1);
+        assert!(line.contains("no master key at"), "{out}");
+        assert!(line.contains("master.key"), "{out}");
+        assert!(
+            std::fs::read_dir(elsewhere.path())
+                .unwrap()
+                .next()
+                .is_none(),
+            "{args:?} created a file"
+        );
+    }
+    assert_eq!(keys_list(&app).len(), kids.len(), "no key was added");
+}

@@ -34,6 +34,9 @@ pub fn cli_command(cwd: &Path) -> Command {
     command
 }
 
+/// How an administrative command names its database on stderr.
+pub const USING_DATABASE: &str = "gatehouse: using database ";
+
 #[derive(Debug)]
 pub struct CliOutput {
     pub args: Vec<String>,
@@ -53,15 +56,16 @@ impl CliOutput {
         &self.stdout
     }
 
-    /// Asserts `code` and an error of exactly one line on stderr, and
-    /// returns that line.
+    /// Asserts `code` and an error of exactly one line on stderr (besides
+    /// the `using database …` line administrative commands print first),
+    /// and returns that line.
     #[track_caller]
     pub fn fails_with(&self, code: i32) -> &str {
         assert_eq!(self.code, code, "gatehouse {:?}:\n{}", self.args, self);
         let lines: Vec<&str> = self
             .stderr
             .lines()
-            .filter(|l| !l.trim().is_empty())
+            .filter(|l| !l.trim().is_empty() && !l.starts_with(USING_DATABASE))
             .collect();
         assert_eq!(lines.len(), 1, "expected one error line:\n{self}");
         assert!(lines[0].starts_with("gatehouse: "), "{self}");

@@ -19,7 +19,7 @@ use gatehouse::{
 };
 
 #[allow(unused_imports)]
-pub use cli::{CliOutput, cli_command, gatehouse_bin, run as run_cli};
+pub use cli::{CliOutput, USING_DATABASE, cli_command, gatehouse_bin, run as run_cli};
 pub use database::{POSTGRES_URL_ENV, TestDatabase, postgres_admin_url};
 #[allow(unused_imports)]
 pub use tools::{BACKEND_ENV, find_executable, in_ci, require_tool};
