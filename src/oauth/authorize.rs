@@ -95,6 +95,15 @@ pub fn validate(
     let Some(client_id) = params.get("client_id") else {
         return Err(Rejection::Page("The request has no client_id.".into()));
     };
+    // Which client, and where to answer, must be beyond doubt before any
+    // answer goes there (RFC 6749 §4.1.2.1): a repeated one is not.
+    for name in ["client_id", "redirect_uri"] {
+        if params.is_repeated(name) {
+            return Err(Rejection::Page(format!(
+                "The request names its {name} more than once."
+            )));
+        }
+    }
     let client = match client {
         Some(client) if !client.disabled => client,
         _ => {

@@ -9,7 +9,8 @@ use super::error::OAuthError;
 pub struct Params {
     single: HashMap<String, String>,
     resources: Vec<String>,
-    duplicate: Option<String>,
+    /// Every name sent more than once, in the order first repeated.
+    repeated: Vec<String>,
     /// Every pair sent, stored or not (see `limits`).
     pair_count: usize,
 }
@@ -30,8 +31,9 @@ impl Params {
                 .single
                 .insert(name.to_string(), value.into_owned())
                 .is_some()
+                && !params.repeated.iter().any(|r| r == &name)
             {
-                params.duplicate.get_or_insert_with(|| name.into_owned());
+                params.repeated.push(name.into_owned());
             }
         }
         params
@@ -39,12 +41,17 @@ impl Params {
 
     /// Fails if a parameter was repeated.
     pub fn check_duplicates(&self) -> Result<(), OAuthError> {
-        match &self.duplicate {
+        match self.repeated.first() {
             Some(name) => Err(OAuthError::invalid_request(format!(
                 "parameter {name} was sent more than once"
             ))),
             None => Ok(()),
         }
+    }
+
+    /// Whether `name` was sent more than once.
+    pub fn is_repeated(&self, name: &str) -> bool {
+        self.repeated.iter().any(|r| r == name)
     }
 
     /// The value, with an empty value treated as absent (RFC 6749 §3.1).

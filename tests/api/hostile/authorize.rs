@@ -198,12 +198,19 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             get(&format!("{valid}&client_id=ghost")),
             Page(&[400]),
         ),
-        // ---- a trusted redirect URI: errors go back to the client
+        // A repeated client_id or redirect_uri is never trusted, whichever
+        // copy is the registered one (RFC 6749 §4.1.2.1).
         case(
             "redirect_uri twice (registered last)",
             get(&format!("redirect_uri=https://evil.example/cb&{valid}")),
-            ErrorRedirect(&["invalid_request"]),
+            Page(&[400]),
         ),
+        case(
+            "client_id twice (registered last)",
+            get(&format!("client_id=ghost&{valid}")),
+            Page(&[400]),
+        ),
+        // ---- a trusted redirect URI: errors go back to the client
         case(
             "state twice",
             get(&format!("{valid}&state=again")),
