@@ -13,6 +13,8 @@ const INVALID_GRANT: &[&str] = &["invalid_grant"];
 fn cases(fx: &Fixture) -> Vec<Case> {
     let secret = fx.web_secret.as_str();
     let web = |body: &str| Raw::form("/token", body).basic("web", secret);
+    // A client with an audience, so scope errors cannot hide behind aud rules.
+    let ops = |body: &str| Raw::form("/token", body).basic("ops", &fx.ops_secret);
     let with_auth =
         |header: &str, body: &str| Raw::form("/token", body).header("Authorization", header);
     let basic = |raw: &[u8]| format!("Basic {}", STANDARD.encode(raw));
@@ -128,9 +130,9 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         case("refresh, bad scope characters", web(&form(&[("grant_type", "refresh_token"), ("refresh_token", "nope"), ("scope", "open\"id")])), OAuth(&["invalid_scope", "invalid_grant", "invalid_request"])),
         case("refresh by another client", Raw::form("/token", form(&[("grant_type", "refresh_token"), ("refresh_token", &fx.refresh_token), ("client_id", "spa")])), OAuth(&["invalid_grant", "unauthorized_client"])),
         // ---- client_credentials
-        case("client_credentials, quote in scope", web("grant_type=client_credentials&scope=a%22b"), OAuth(&["invalid_scope"])),
-        case("client_credentials, backslash in scope", web("grant_type=client_credentials&scope=a%5Cb"), OAuth(&["invalid_scope"])),
-        case("client_credentials, control character in scope", web("grant_type=client_credentials&scope=a%07b"), OAuth(&["invalid_scope"])),
+        case("client_credentials, quote in scope", ops("grant_type=client_credentials&scope=a%22b"), OAuth(&["invalid_scope"])),
+        case("client_credentials, backslash in scope", ops("grant_type=client_credentials&scope=a%5Cb"), OAuth(&["invalid_scope"])),
+        case("client_credentials, control character in scope", ops("grant_type=client_credentials&scope=a%07b"), OAuth(&["invalid_scope"])),
         case("client_credentials, unknown resource", web("grant_type=client_credentials&resource=https://evil.example/"), OAuth(&["invalid_target"])),
         case("client_credentials, relative resource", web("grant_type=client_credentials&resource=../gatehouse-admin"), OAuth(&["invalid_target"])),
         case("client_credentials, gatehouse-admin not granted", web("grant_type=client_credentials&resource=gatehouse-admin"), OAuth(&["invalid_target"])),
