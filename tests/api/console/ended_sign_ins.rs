@@ -4,9 +4,7 @@
 
 use gatehouse::db;
 
-use super::{
-    PASSWORD, Person, REDIRECT_URI, add_client, add_root, add_user, now, token, tokens_for,
-};
+use super::{PASSWORD, Person, add_refreshing_client, add_root, add_user, now, token, tokens_for};
 use crate::helpers::TestApp;
 
 async fn userinfo_status(app: &TestApp, access_token: &str) -> u16 {
@@ -31,19 +29,7 @@ async fn a_password_set_in_the_console_ends_the_users_sign_ins() {
     let app = TestApp::spawn().await;
     add_root(&app);
     let alice = add_user(&app, "alice", &[]);
-    let secret = add_client(
-        &app,
-        "web",
-        &[
-            "--redirect-uri",
-            REDIRECT_URI,
-            "--grant",
-            "authorization_code",
-            "--grant",
-            "refresh_token",
-            "--skip-consent",
-        ],
-    );
+    let secret = add_refreshing_client(&app, "web");
     let tokens = tokens_for(&app, "alice", "web", &secret, "openid offline_access").await;
     let access = tokens["access_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();

@@ -159,6 +159,24 @@ pub fn add_client(app: &TestApp, client_id: &str, extra: &[&str]) -> String {
         .to_owned()
 }
 
+/// A web application that signs people in at `REDIRECT_URI`, may refresh,
+/// and skips consent; returns its secret.
+pub fn add_refreshing_client(app: &TestApp, client_id: &str) -> String {
+    add_client(
+        app,
+        client_id,
+        &[
+            "--redirect-uri",
+            REDIRECT_URI,
+            "--grant",
+            "authorization_code",
+            "--grant",
+            "refresh_token",
+            "--skip-consent",
+        ],
+    )
+}
+
 // ---------------------------------------------------------------- pages
 
 /// One answer, read in full.

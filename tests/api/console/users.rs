@@ -5,8 +5,8 @@
 use gatehouse::db::{self, users::UserRow};
 
 use super::{
-    PASSWORD, Page, Person, REDIRECT_URI, add_client, add_root, add_user, audit, audited_once,
-    find_user, now, role_names, token, tokens_for, unescape,
+    PASSWORD, Page, Person, REDIRECT_URI, add_client, add_refreshing_client, add_root, add_user,
+    audit, audited_once, find_user, now, role_names, token, tokens_for, unescape,
 };
 use crate::helpers::TestApp;
 
@@ -268,19 +268,7 @@ async fn disabling_a_user_stops_their_sign_in_and_their_refresh_tokens() {
     let app = TestApp::spawn().await;
     let root = add_root(&app);
     let dave = add_user(&app, "dave", &[]);
-    let secret = add_client(
-        &app,
-        "app",
-        &[
-            "--redirect-uri",
-            REDIRECT_URI,
-            "--grant",
-            "authorization_code",
-            "--grant",
-            "refresh_token",
-            "--skip-consent",
-        ],
-    );
+    let secret = add_refreshing_client(&app, "app");
     let tokens = tokens_for(&app, "dave", "app", &secret, "openid offline_access").await;
     let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
     let dave_console = Person::new(&app);
