@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use crate::audit::AuditQueue;
+use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::{
@@ -29,6 +31,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Wakes the back-channel logout worker when deliveries are queued.
     pub backchannel_wake: Arc<tokio::sync::Notify>,
+    /// Clients, role grants and user standing for the token path; emptied
+    /// by every administrative change (`crate::invalidation`).
+    pub caches: Arc<Caches>,
+    /// Protocol events, written in batches (`crate::audit::AuditQueue`).
+    pub audit: Arc<AuditQueue>,
 }
 
 impl std::fmt::Debug for AppState {

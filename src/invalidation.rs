@@ -53,7 +53,7 @@ impl Refresh for KeyStore {
 
 /// What this server re-reads when the epoch moves: the extension point.
 pub fn refreshers(state: &AppState) -> Vec<Arc<dyn Refresh>> {
-    vec![state.keys.clone()]
+    vec![state.keys.clone(), state.caches.clone()]
 }
 
 /// Refreshes each of `refreshers`, all of them even when one fails;

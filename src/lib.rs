@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod administration;
 pub mod app;
 pub mod audit;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -153,5 +153,7 @@ pub fn build_state_on(
         sealer: master,
         clock,
         backchannel_wake: Arc::new(tokio::sync::Notify::new()),
+        caches: Arc::new(crate::cache::Caches::default()),
+        audit: Arc::new(crate::audit::AuditQueue::default()),
     })
 }

@@ -106,20 +106,17 @@ pub async fn authenticate(
         // The failure was counted before the check.
         _ => {
             state
-                .db
-                .run(move |conn| {
-                    audit::record(
-                        conn,
-                        Event {
-                            kind: "login.failure",
-                            actor: None,
-                            subject: Some(&name),
-                            client_ip: ip.as_deref(),
-                            details: None,
-                        },
-                        now,
-                    )
-                })
+                .audit
+                .record(
+                    Event {
+                        kind: "login.failure",
+                        actor: None,
+                        subject: Some(&name),
+                        client_ip: ip.as_deref(),
+                        details: None,
+                    },
+                    now,
+                )
                 .await?;
             Ok(LoginOutcome::Invalid)
         }

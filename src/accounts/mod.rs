@@ -2,6 +2,7 @@
 
 pub mod apis;
 mod error;
+pub mod grants;
 pub mod login;
 pub mod names;
 pub mod roles;

@@ -66,3 +66,56 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> Result<UserR
     db::users::find_by_username(conn, username)?
         .ok_or_else(|| AccountError::NotFound(format!("user {username:?}")))
 }
+
+/// What decides whether a user's tokens still work, kept in memory
+/// (`crate::cache`): every change to either goes through `administration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub disabled: bool,
+    /// Tokens issued before this (unix seconds) are refused.
+    pub tokens_valid_after: i64,
+}
+
+impl Standing {
+    /// Whether a token issued at `iat` may still be used; the reason if not.
+    pub fn refuses_token_from(&self, iat: i64) -> Option<&'static str> {
+        if self.disabled {
+            Some("the token's user is disabled or gone")
+        } else if iat < self.tokens_valid_after {
+            Some("the token was issued before the user's tokens were ended")
+        } else {
+            None
+        }
+    }
+}
+
+/// The user's standing, `None` when there is no such user; from memory when
+/// it is there.
+pub async fn standing(
+    state: &crate::app::AppState,
+    user_id: &str,
+) -> Result<Option<Standing>, db::DbError> {
+    let generation = state.caches.users.current();
+    if let Some(known) = generation.get(&user_id.to_owned()) {
+        return Ok(known);
+    }
+    let standing = standing_now(state, user_id).await?;
+    generation.insert(user_id.to_owned(), standing);
+    Ok(standing)
+}
+
+/// The user's standing read from the database, for privilege checks.
+pub async fn standing_now(
+    state: &crate::app::AppState,
+    user_id: &str,
+) -> Result<Option<Standing>, db::DbError> {
+    let id = user_id.to_owned();
+    Ok(state
+        .db
+        .run(move |conn| db::users::find_by_id(conn, &id))
+        .await?
+        .map(|user| Standing {
+            disabled: user.disabled,
+            tokens_valid_after: user.tokens_valid_after,
+        }))
+}

@@ -51,7 +51,7 @@ pub fn current_permissions(
 }
 
 pub async fn from_bearer(state: &AppState, token: &str) -> Result<Administrator, AdminAccessError> {
-    let claims = access_token::verify(state, token)
+    let claims = access_token::verify(state, token, access_token::Freshness::Current)
         .await
         .map_err(|e| match e {
             access_token::Rejection::Invalid(reason) => AdminAccessError::Unauthenticated(reason),

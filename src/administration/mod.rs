@@ -43,16 +43,20 @@ pub enum Actor {
 /// Runs one operation as `actor`, at the state's current time, in one
 /// transaction: a refusal by any rule rolls back the change and its audit
 /// event together (a database failure comes back as `AccountError::Db`).
+/// Once the change has committed, this server forgets what it held in
+/// memory, so the change is in force here before the caller answers.
 pub async fn perform<T, F>(state: &AppState, actor: Actor, operation: F) -> Result<T, AccountError>
 where
     F: FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError> + Send + 'static,
     T: Send + 'static,
 {
     let now = state.clock.now();
-    state
+    let outcome = state
         .db
         .transaction(move |conn| operation(conn, &actor, now))
-        .await
+        .await?;
+    crate::invalidation::refresh_now(state).await;
+    Ok(outcome)
 }
 
 /// The audit `actor` for command-line changes.

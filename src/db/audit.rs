@@ -17,9 +17,10 @@ pub struct AuditRow {
     pub details: String,
 }
 
-/// An event to record; the database assigns its `seq`.
+/// An event to record; the database assigns its `seq`. `None` is NULL,
+/// not DEFAULT, so that SQLite takes many rows in one statement.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct NewAuditRow {
     pub id: String,
     pub occurred_at: i64,
@@ -47,6 +48,18 @@ pub fn insert(conn: &mut DbConnection, row: &NewAuditRow) -> Result<(), DbError>
     diesel::insert_into(audit_events::table)
         .values(row)
         .execute(conn)?;
+    Ok(())
+}
+
+/// Several events in one statement (the group-commit writer's batch).
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewAuditRow]) -> Result<(), DbError> {
+    let statement = diesel::insert_into(audit_events::table).values(rows);
+    // Multi-row VALUES is spelled per backend; diesel's MultiConnection
+    // does not carry it.
+    match conn {
+        DbConnection::Postgres(pg) => statement.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => statement.execute(sqlite)?,
+    };
     Ok(())
 }
 

@@ -258,3 +258,14 @@ pub fn granting(
         .order(roles::name.asc())
         .load(conn)?)
 }
+
+/// `(role, api identifier, permission)` for every permission every role
+/// grants: the whole authorization model, small enough to hold in memory.
+pub fn all_grants(conn: &mut DbConnection) -> Result<Vec<(String, String, String)>, DbError> {
+    Ok(role_permissions::table
+        .inner_join(roles::table.on(roles::id.eq(role_permissions::role_id)))
+        .inner_join(permissions::table.on(permissions::id.eq(role_permissions::permission_id)))
+        .inner_join(api_resources::table.on(api_resources::id.eq(permissions::api_id)))
+        .select((roles::name, api_resources::identifier, permissions::name))
+        .load(conn)?)
+}

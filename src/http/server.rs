@@ -165,6 +165,7 @@ impl RunningServer {
         let background = [
             actix_web::rt::spawn(rotate_due_keys(self.state.clone())),
             actix_web::rt::spawn(crate::invalidation::watch(self.state.clone())),
+            actix_web::rt::spawn(write_audit_batches(self.state.clone())),
             actix_web::rt::spawn(crate::housekeeping::run(self.state.clone())),
             actix_web::rt::spawn(crate::oidc::backchannel::run_worker(
                 self.state.clone(),
@@ -184,6 +185,10 @@ impl RunningServer {
         }
         result
     }
+}
+
+async fn write_audit_batches(state: AppState) {
+    state.audit.run_writer(state.db.clone()).await;
 }
 
 async fn rotate_due_keys(state: AppState) {

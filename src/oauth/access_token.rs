@@ -80,10 +80,25 @@ pub enum Rejection {
     Db(DbError),
 }
 
+/// Where [`verify`] reads whether the token's client and user still stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// From memory (`crate::cache`): a change is in force within
+    /// `invalidation::POLL_EVERY`. For the protocol endpoints.
+    Cached,
+    /// From the database: for privilege checks (the admin API), which
+    /// never act on a remembered answer.
+    Current,
+}
+
 /// Verifies one of our access tokens at the server's `now` (its clock, not
-/// the library's, so time in tests is the app's time) and that it is not
-/// revoked. The audience is the caller's business.
-pub async fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, Rejection> {
+/// the library's, so time in tests is the app's time) and that it may
+/// still be used ([`still_good`]). The audience is the caller's business.
+pub async fn verify(
+    state: &AppState,
+    token: &str,
+    freshness: Freshness,
+) -> Result<AccessTokenClaims, Rejection> {
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.set_issuer(&[state.settings.issuer()]);
     validation.validate_aud = false;
@@ -99,51 +114,60 @@ pub async fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, 
     if claims.exp <= now || claims.nbf > now + 60 {
         return Err(Rejection::Invalid("the token has expired".into()));
     }
-    let (jti, client_id, sub, iat) = (
-        claims.jti.clone(),
-        claims.client_id.clone(),
-        claims.sub.clone(),
-        claims.iat,
-    );
-    let verdict = state
-        .db
-        .run(move |conn| still_good(conn, &jti, &client_id, &sub, iat))
+    if let Some(reason) = still_good(state, &claims, freshness)
         .await
-        .map_err(Rejection::Db)?;
-    match verdict {
-        None => Ok(claims),
-        Some(reason) => Err(Rejection::Invalid(reason.into())),
+        .map_err(Rejection::Db)?
+    {
+        return Err(Rejection::Invalid(reason.into()));
     }
+    Ok(claims)
 }
 
-/// What a valid signature cannot tell: whether the token was revoked, its
-/// client disabled or deleted (which revokes its tokens), or its user
-/// disabled, deleted, or cut off by a password change (`tokens_valid_after`).
-/// `None` when the token may still be used.
-fn still_good(
-    conn: &mut db::DbConnection,
-    jti: &str,
-    client_id: &str,
-    sub: &str,
-    iat: i64,
+/// What a valid signature cannot tell: whether the token's client was
+/// disabled or deleted (which revokes its tokens), its user disabled,
+/// deleted, or cut off by a password change (`tokens_valid_after`), or the
+/// token itself revoked. `None` when the token may still be used. Client
+/// and user are read as `freshness` says; revocation always from the
+/// database, since any client may revoke at any time.
+async fn still_good(
+    state: &AppState,
+    claims: &AccessTokenClaims,
+    freshness: Freshness,
 ) -> Result<Option<&'static str>, DbError> {
-    if db::revoked_tokens::is_revoked(conn, jti)? {
-        return Ok(Some("the token was revoked"));
-    }
-    if !db::clients::is_enabled(conn, client_id)? {
+    use crate::accounts::users;
+    let client_enabled = match freshness {
+        Freshness::Cached => super::client::cached(state, &claims.client_id)
+            .await?
+            .is_some_and(|client| !client.disabled),
+        Freshness::Current => {
+            let id = claims.client_id.clone();
+            state
+                .db
+                .run(move |conn| db::clients::is_enabled(conn, &id))
+                .await?
+        }
+    };
+    if !client_enabled {
         return Ok(Some("the token's client is disabled or gone"));
     }
     // A service account's `sub` is its own client id; anything else is a user.
-    if sub != client_id {
-        match db::users::find_by_id(conn, sub)? {
-            Some(user) if !user.disabled && iat >= user.tokens_valid_after => {}
-            Some(user) if !user.disabled => {
-                return Ok(Some(
-                    "the token was issued before the user's tokens were ended",
-                ));
-            }
-            _ => return Ok(Some("the token's user is disabled or gone")),
+    if claims.sub != claims.client_id {
+        let standing = match freshness {
+            Freshness::Cached => users::standing(state, &claims.sub).await?,
+            Freshness::Current => users::standing_now(state, &claims.sub).await?,
+        };
+        let refusal = match standing {
+            Some(standing) => standing.refuses_token_from(claims.iat),
+            None => Some("the token's user is disabled or gone"),
+        };
+        if refusal.is_some() {
+            return Ok(refusal);
         }
     }
-    Ok(None)
+    let jti = claims.jti.clone();
+    let revoked = state
+        .db
+        .run(move |conn| db::revoked_tokens::is_revoked(conn, &jti))
+        .await?;
+    Ok(revoked.then_some("the token was revoked"))
 }

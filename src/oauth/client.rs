@@ -1,6 +1,9 @@
 //! The protocol's view of a registered client.
 
+use std::sync::Arc;
+
 use super::{GrantType, RedirectUri};
+use crate::app::AppState;
 use crate::crypto::SigningAlgorithm;
 use crate::db::{self, DbConnection, DbError, clients::ClientRecord};
 
@@ -87,4 +90,24 @@ impl OAuthClient {
 /// each caller decides what a disabled client may still do).
 pub fn load(conn: &mut DbConnection, client_id: &str) -> Result<Option<OAuthClient>, DbError> {
     Ok(db::clients::find(conn, client_id)?.map(OAuthClient::from))
+}
+
+/// The same from memory when it is there (`crate::cache`): the token path
+/// reads a client on every request, an administrator changes one rarely.
+pub async fn cached(
+    state: &AppState,
+    client_id: &str,
+) -> Result<Option<Arc<OAuthClient>>, DbError> {
+    let generation = state.caches.clients.current();
+    if let Some(known) = generation.get(&client_id.to_owned()) {
+        return Ok(known);
+    }
+    let id = client_id.to_owned();
+    let client = state
+        .db
+        .run(move |conn| load(conn, &id))
+        .await?
+        .map(Arc::new);
+    generation.insert(client_id.to_owned(), client.clone());
+    Ok(client)
 }

@@ -3,6 +3,8 @@
 //! clients. Secrets are 256-bit random values compared by SHA-256 in
 //! constant time — a slow hash would add nothing but latency.
 
+use std::sync::Arc;
+
 use base64::{Engine, engine::general_purpose::STANDARD};
 
 use super::{OAuthClient, OAuthError, client_registration::secret_matches, params::Params};
@@ -97,9 +99,9 @@ fn form_decode(value: &str) -> Result<String, OAuthError> {
 
 /// Checks the credentials against the registered client.
 pub fn authenticate(
-    client: Option<OAuthClient>,
+    client: Option<Arc<OAuthClient>>,
     presented: &Presented,
-) -> Result<OAuthClient, OAuthError> {
+) -> Result<Arc<OAuthClient>, OAuthError> {
     let failure = || OAuthError::invalid_client("client authentication failed");
     let Some(client) = client.filter(|c| !c.disabled) else {
         // Spend the same comparison on unknown clients.

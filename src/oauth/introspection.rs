@@ -68,7 +68,7 @@ async fn access(
     caller: &OAuthClient,
     token: &str,
 ) -> Result<Introspection, DbError> {
-    let claims = match access_token::verify(state, token).await {
+    let claims = match access_token::verify(state, token, access_token::Freshness::Cached).await {
         Ok(claims) => claims,
         Err(access_token::Rejection::Db(error)) => return Err(error),
         Err(access_token::Rejection::Invalid(_)) => return Ok(inactive()),

@@ -70,7 +70,7 @@ async fn revoke_access_token(
     client: &OAuthClient,
     token: &str,
 ) -> Result<bool, DbError> {
-    let claims = match access_token::verify(state, token).await {
+    let claims = match access_token::verify(state, token, access_token::Freshness::Cached).await {
         Ok(claims) => claims,
         Err(access_token::Rejection::Db(error)) => return Err(error),
         Err(access_token::Rejection::Invalid(_)) => return Ok(false),

@@ -1,5 +1,7 @@
 //! `POST /token`: authenticate the client, then dispatch on `grant_type`.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::{
@@ -49,15 +51,12 @@ pub async fn authenticate_client(
     state: &AppState,
     params: &Params,
     authorization: Option<&str>,
-) -> Result<OAuthClient, Failure> {
+) -> Result<Arc<OAuthClient>, Failure> {
     let fail = |error: OAuthError| Failure { error };
     super::limits::check(params).map_err(fail)?;
     let presented = client_auth::presented(authorization, params).map_err(fail)?;
     params.check_duplicates().map_err(fail)?;
-    let client_id = presented.client_id.clone();
-    let client = state
-        .db
-        .run(move |conn| client::load(conn, &client_id))
+    let client = client::cached(state, &presented.client_id)
         .await
         .map_err(|e| fail(db_failure(e)))?;
     client_auth::authenticate(client, &presented).map_err(fail)

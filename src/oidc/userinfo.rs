@@ -16,7 +16,7 @@ pub enum UserinfoError {
 }
 
 pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value>, UserinfoError> {
-    let claims = access_token::verify(state, token)
+    let claims = access_token::verify(state, token, access_token::Freshness::Cached)
         .await
         .map_err(|e| match e {
             access_token::Rejection::Invalid(reason) => UserinfoError::InvalidToken(reason),

@@ -4,8 +4,7 @@
 
 use super::{GrantError, choose_resource};
 use crate::app::AppState;
-use crate::audit::{self, Event};
-use crate::db;
+use crate::audit::Event;
 use crate::oauth::{
     OAuthClient, OAuthError,
     error::ErrorCode,
@@ -40,26 +39,16 @@ pub async fn exchange(
         )
         .into());
     };
-    let client_id = client.client_id.clone();
-    let lookup_resource = resource.clone();
-    let (permissions, role_apis) = state
-        .db
-        .run(move |conn| {
-            Ok::<_, crate::db::DbError>((
-                db::roles::client_permissions_on(conn, &client_id, &lookup_resource)?,
-                db::roles::client_role_apis(conn, &client_id)?,
-            ))
-        })
-        .await?;
+    let grants = crate::accounts::grants::current(state).await?;
     let grantee = Grantee {
         sub: client.client_id.clone(),
         roles: crate::accounts::roles::in_access_token(
             &client.roles,
-            &role_apis,
+            &grants.role_apis(&client.roles),
             Some(&resource),
             false,
         ),
-        permissions,
+        permissions: grants.permissions_on(&client.roles, &resource),
         resource: Some(resource),
         auth_time: None,
         sid: None,
@@ -67,33 +56,23 @@ pub async fn exchange(
     // No user is present: only permission scopes make sense here, and only
     // those the client's roles hold.
     let scopes = requested.retain(|scope| grantee.permissions.iter().any(|p| p == scope));
-    let access = issue::access_token(
-        state,
-        &client.client_id,
-        &scopes,
-        &grantee,
-        state.clock.now(),
-    )?;
     let now = state.clock.now();
-    let client_id = client.client_id.clone();
-    let scope_list = scopes.to_string_list();
+    let access = issue::access_token(state, &client.client_id, &scopes, &grantee, now)?;
     state
-        .db
-        .run(move |conn| {
-            audit::record(
-                conn,
-                Event {
-                    kind: "token.issued",
-                    actor: Some(&client_id),
-                    subject: Some(&client_id),
-                    details: Some(
-                        serde_json::json!({ "grant": "client_credentials", "scope": scope_list }),
-                    ),
-                    ..Event::default()
-                },
-                now,
-            )
-        })
+        .audit
+        .record(
+            Event {
+                kind: "token.issued",
+                actor: Some(&client.client_id),
+                subject: Some(&client.client_id),
+                details: Some(serde_json::json!({
+                    "grant": "client_credentials",
+                    "scope": scopes.to_string_list(),
+                })),
+                ..Event::default()
+            },
+            now,
+        )
         .await?;
     Ok(TokenResponse {
         access_token: access.token,

@@ -66,28 +66,27 @@ pub async fn active_user(
 ) -> Result<ActiveUser, GrantError> {
     use crate::db;
     let roles_scope = scopes.contains("roles");
-    let audience = resource.clone();
-    let (user, roles, role_apis, permissions) = state
+    let grants = crate::accounts::grants::current(state).await?;
+    let (user, roles) = state
         .db
         .run(move |conn| {
             let user = db::users::find_by_id(conn, &user_id)?;
             let roles = db::users::role_names(conn, &user_id)?;
-            let role_apis = db::roles::user_role_apis(conn, &user_id)?;
-            let permissions = match &resource {
-                Some(api) => db::roles::user_permissions_on(conn, &user_id, api)?,
-                None => Vec::new(),
-            };
-            Ok::<_, DbError>((user, roles, role_apis, permissions))
+            Ok::<_, DbError>((user, roles))
         })
         .await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         return Err(OAuthError::invalid_grant("the user is no longer active").into());
     };
+    let permissions = match &resource {
+        Some(api) => grants.permissions_on(&roles, api),
+        None => Vec::new(),
+    };
     Ok(ActiveUser {
         token_roles: crate::accounts::roles::in_access_token(
             &roles,
-            &role_apis,
-            audience.as_deref(),
+            &grants.role_apis(&roles),
+            resource.as_deref(),
             roles_scope,
         ),
         user,

@@ -234,9 +234,14 @@ impl TestApp {
     }
 
     /// Runs the real `gatehouse` binary against this app's database and
-    /// data directory (so it shares `master.key`).
+    /// data directory (so it shares `master.key`), then lets the server
+    /// forget what it holds in memory, as its change-epoch poll would within
+    /// half a second — so that a test can act on the change at once.
+    /// `lifecycle::caches` tests the poll itself, through `env.cli`.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
-        self.env.cli(args, stdin)
+        let out = self.env.cli(args, stdin);
+        self.state.caches.clear();
+        out
     }
 }
 

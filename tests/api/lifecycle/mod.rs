@@ -5,6 +5,7 @@
 //! holds the shared pieces.
 
 mod backchannel;
+mod caches;
 mod cut_off;
 mod flow;
 mod housekeeping;

@@ -1,7 +1,11 @@
 //! Security events: one row in `audit_events` and one line on the `audit`
 //! log target. Never tokens, passwords or cookies — names and ids only.
 
+mod queue;
+
 use serde_json::Value;
+
+pub use queue::AuditQueue;
 
 use crate::db::{self, DbConnection, DbError, audit::NewAuditRow};
 
@@ -14,7 +18,13 @@ pub struct Event<'a> {
     pub details: Option<Value>,
 }
 
+/// Records `event` in the caller's transaction, with what it changed.
 pub fn record(conn: &mut DbConnection, event: Event<'_>, now: i64) -> Result<(), DbError> {
+    db::audit::insert(conn, &row_for(event, now))
+}
+
+/// The log line, now, and the row to store.
+fn row_for(event: Event<'_>, now: i64) -> NewAuditRow {
     let details = event.details.unwrap_or(Value::Object(Default::default()));
     tracing::info!(
         target: "audit",
@@ -24,16 +34,13 @@ pub fn record(conn: &mut DbConnection, event: Event<'_>, now: i64) -> Result<(),
         client_ip = event.client_ip.unwrap_or("-"),
         details = %details,
     );
-    db::audit::insert(
-        conn,
-        &NewAuditRow {
-            id: db::new_id(),
-            occurred_at: now,
-            kind: event.kind.to_owned(),
-            actor: event.actor.map(str::to_owned),
-            subject: event.subject.map(str::to_owned),
-            client_ip: event.client_ip.map(str::to_owned),
-            details: details.to_string(),
-        },
-    )
+    NewAuditRow {
+        id: db::new_id(),
+        occurred_at: now,
+        kind: event.kind.to_owned(),
+        actor: event.actor.map(str::to_owned),
+        subject: event.subject.map(str::to_owned),
+        client_ip: event.client_ip.map(str::to_owned),
+        details: details.to_string(),
+    }
 }
