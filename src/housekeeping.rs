@@ -103,6 +103,35 @@ pub async fn rotate_due_keys(state: &AppState) -> Result<(), db::DbError> {
         .await
 }
 
+/// How often SQLite's write-ahead log is looked at (`db::wal`).
+const WAL_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// Keeps SQLite's write-ahead log bounded for the life of the server;
+/// returns at once on PostgreSQL.
+pub async fn tend_wal(state: AppState) {
+    if state.db.backend() != db::Backend::Sqlite {
+        return;
+    }
+    let mut ticker = tokio::time::interval(WAL_CHECK_EVERY);
+    loop {
+        ticker.tick().await;
+        match state.db.run(db::wal::tend).await {
+            Ok(Some(checkpoint)) if checkpoint.log_pages > db::wal::RESET_AFTER_PAGES => {
+                if checkpoint.reset {
+                    tracing::debug!(pages = checkpoint.log_pages, "SQLite log reset");
+                } else {
+                    tracing::warn!(
+                        pages = checkpoint.log_pages,
+                        "SQLite log could not be reset: a reader held it"
+                    );
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "SQLite checkpoint failed"),
+        }
+    }
+}
+
 pub async fn run(state: AppState) {
     let every = Duration::from_secs(state.settings.housekeeping.interval_secs.max(1));
     loop {

@@ -26,11 +26,23 @@ pub fn find(
     )
 }
 
-/// Replaces the remembered consent (delete + insert: portable upsert).
+/// Replaces the remembered consent in one statement, so that two approvals
+/// at the same moment (two tabs, two nodes) both succeed and the later
+/// one stands; a delete then insert let both insert and one fail.
 pub fn save(conn: &mut DbConnection, row: &ConsentRow) -> Result<(), DbError> {
-    diesel::delete(consents::table.find((&row.user_id, &row.client_id))).execute(conn)?;
-    diesel::insert_into(consents::table)
+    let statement = diesel::insert_into(consents::table)
         .values(row)
-        .execute(conn)?;
+        .on_conflict((consents::user_id, consents::client_id))
+        .do_update()
+        .set((
+            consents::scope.eq(&row.scope),
+            consents::resources.eq(&row.resources),
+            consents::granted_at.eq(row.granted_at),
+        ));
+    // ON CONFLICT is spelled per backend; MultiConnection does not carry it.
+    match conn {
+        DbConnection::Postgres(pg) => statement.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => statement.execute(sqlite)?,
+    };
     Ok(())
 }

@@ -27,6 +27,7 @@ pub mod setup_tokens;
 pub mod signing_keys;
 pub mod user_search;
 pub mod users;
+pub mod wal;
 
 pub use connection::DbConnection;
 pub use error::DbError;

@@ -50,12 +50,15 @@ impl r2d2::ManageConnection for Manager {
                 // The busy timeout queues writers instead of failing them
                 // (first: setting the journal mode can meet a lock held by
                 // another process); WAL lets readers run beside the writer;
-                // SQLite leaves foreign keys off unless asked, per connection.
+                // SQLite leaves foreign keys off unless asked, per connection;
+                // a log reset by a checkpoint is cut back to 64 MiB on disk
+                // (see `db::wal`).
                 for pragma in [
                     "PRAGMA busy_timeout = 5000",
                     "PRAGMA journal_mode = WAL",
                     "PRAGMA foreign_keys = ON",
                     "PRAGMA synchronous = NORMAL",
+                    "PRAGMA journal_size_limit = 67108864",
                 ] {
                     diesel::sql_query(pragma)
                         .execute(&mut conn)

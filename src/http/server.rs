@@ -167,6 +167,7 @@ impl RunningServer {
             actix_web::rt::spawn(crate::invalidation::watch(self.state.clone())),
             actix_web::rt::spawn(write_audit_batches(self.state.clone())),
             actix_web::rt::spawn(crate::housekeeping::run(self.state.clone())),
+            actix_web::rt::spawn(crate::housekeeping::tend_wal(self.state.clone())),
             actix_web::rt::spawn(crate::oidc::backchannel::run_worker(
                 self.state.clone(),
                 self.state.backchannel_wake.clone(),

@@ -135,6 +135,14 @@ async fn still_good(
     freshness: Freshness,
 ) -> Result<Option<&'static str>, DbError> {
     use crate::accounts::users;
+    let jti = claims.jti.clone();
+    if state
+        .db
+        .run(move |conn| db::revoked_tokens::is_revoked(conn, &jti))
+        .await?
+    {
+        return Ok(Some("the token was revoked"));
+    }
     let client_enabled = match freshness {
         Freshness::Cached => super::client::cached(state, &claims.client_id)
             .await?
@@ -164,10 +172,5 @@ async fn still_good(
             return Ok(refusal);
         }
     }
-    let jti = claims.jti.clone();
-    let revoked = state
-        .db
-        .run(move |conn| db::revoked_tokens::is_revoked(conn, &jti))
-        .await?;
-    Ok(revoked.then_some("the token was revoked"))
+    Ok(None)
 }

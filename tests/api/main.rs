@@ -20,6 +20,8 @@ mod foundation_keys;
 mod foundation_setup;
 mod hostile;
 mod lifecycle;
+mod races;
 mod resource_servers;
 mod sign_in;
+mod sqlite_wal;
 mod user_search;
