@@ -13,14 +13,16 @@ until the client's redirect URI comes back with a code; then POST /token.
                                    and exchange the code: one JSON line of
                                    tokens each (refresh tokens to start the
                                    refresh scenario's chains from)
-  flow.py signin BASE SECONDS C    C concurrent browsers, each signing in from
-                                   nothing (authorize -> login -> consent ->
-                                   token) again and again for SECONDS; prints
-                                   the BENCH line of bench/scenario.lua
+  flow.py signin BASE SECONDS C    C concurrent browsers, browser i signing
+                                   in as bench-signin-i from nothing
+                                   (authorize -> login -> consent -> token)
+                                   again and again for SECONDS; prints the
+                                   BENCH line of bench/scenario.lua (failed
+                                   sign-ins counted as read_errors)
   flow.py ready URL SECS           poll URL (every ms) until it answers 200;
                                    print time.time_ns() then
 
-Environment: BENCH_PASSWORD (bench-user's), WEB_AUTH (the Authorization
+Environment: BENCH_PASSWORD (bench-user's and bench-signin-N's), WEB_AUTH (the Authorization
 header value of bench-web, "Basic ...").
 """
 
@@ -126,9 +128,9 @@ def squeeze(page):
     return re.sub(r"\s+", " ", page)[:300]
 
 
-def fill_form(page, password):
+def fill_form(page, password, username):
     """(action, body) of the page's post form: hidden fields kept, a
-    password form signed in as bench-user, the first named button pressed."""
+    password form signed in as username, the first named button pressed."""
     match = FORM.search(page)
     if not match:
         raise FlowError("a page without a form: " + squeeze(page))
@@ -144,7 +146,7 @@ def fill_form(page, password):
             has_password = True
             fields.append((name, password))
         elif name == "username":
-            fields.append((name, "bench-user"))
+            fields.append((name, username))
         else:
             fields.append((name, html.unescape(a.get("value", ""))))
     for attrs in BUTTON.findall(inner):
@@ -155,7 +157,7 @@ def fill_form(page, password):
     return action, urllib.parse.urlencode(fields), has_password
 
 
-def code_from(browser, first_target, password, max_steps=12):
+def code_from(browser, first_target, password, username="bench-user", max_steps=12):
     """Follows a sign-in from first_target to the redirect URI; the code."""
     status, headers, page = browser.request("GET", first_target)
     for _ in range(max_steps):
@@ -168,7 +170,7 @@ def code_from(browser, first_target, password, max_steps=12):
                 return query["code"][0]
             status, headers, page = browser.request("GET", browser.target(location))
         elif status == 200 and "<form" in page:
-            action, body, _ = fill_form(page, password)
+            action, body, _ = fill_form(page, password, username)
             status, headers, page = browser.request("POST", browser.target(action), body)
         else:
             raise FlowError(f"unexpected {status}: {squeeze(page)}")
@@ -227,12 +229,12 @@ def cmd_signin(base, seconds, connections):
     latencies, failures, bad = [], [], [0]
     requests = [0]
 
-    def browse():
+    def browse(username):
         while time.monotonic() < deadline:
             b = Browser(base)  # a new browser: no session, no cookies
             started = time.monotonic()
             try:
-                code = code_from(b, authorize_target("openid profile email", "consent"), password)
+                code = code_from(b, authorize_target("openid profile email", "consent"), password, username)
                 exchange(b, code, auth)
                 took = time.monotonic() - started
                 with lock:
@@ -247,7 +249,9 @@ def cmd_signin(base, seconds, connections):
                 b.conn.close()
 
     started = time.monotonic()
-    threads = [threading.Thread(target=browse) for _ in range(int(connections))]
+    # Each browser is another person (bench-signin-1 ...): concurrent
+    # sign-ins are of different people.
+    threads = [threading.Thread(target=browse, args=(f"bench-signin-{i + 1}",)) for i in range(int(connections))]
     for t in threads:
         t.start()
     for t in threads:

@@ -125,6 +125,10 @@ def markdown(head, rows):
     return "\n".join(lines) + "\n"
 
 
+def mem(kib):
+    return f"{kib * 1024 / 1e6:.1f} MB ({kib / 1024:.1f} MiB)"
+
+
 def checks(s):
     """issue 12's targets: (label, value text, passed or None if not measured)."""
     out = []
@@ -160,10 +164,10 @@ def checks(s):
             out.append((f"full sign-in {t} ≥ 90 % of argon2 alone ({s.argon2:.1f}/s)", f"{share:.0%}", share >= 0.9))
     for t in ("sqlite", "postgres"):
         if t in s.idle:
-            out.append((f"{t} idle RSS < 20 MB", f"{s.idle[t] / 1024:.1f} MiB", s.idle[t] < 20 * MB))
+            out.append((f"{t} idle RSS < 20 MB", mem(s.idle[t]), s.idle[t] < 20 * MB))
         peaks = [s.peak(t, scen) for scen in s.scenarios if scen != "signin" and (t, scen) in s.runs]
         if peaks:
-            out.append((f"{t} peak RSS outside sign-in < 64 MB", f"{max(peaks) / 1024:.1f} MiB", max(peaks) < 64 * MB))
+            out.append((f"{t} peak RSS outside sign-in < 64 MB", mem(max(peaks)), max(peaks) < 64 * MB))
         if s.ready.get(t):
             worst = max(s.ready[t])
             out.append((f"{t} start to ready < 100 ms (every start)", f"{worst:.0f} ms", worst < 100))

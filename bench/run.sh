@@ -26,7 +26,8 @@
 #               token
 #   signin      the whole sign-in of a new browser: /authorize -> login
 #               (argon2id, m=19456 KiB t=2 p=1) -> consent -> /token, by
-#               bench/flow.py with SIGNIN_CONNECTIONS browsers; next to it
+#               bench/flow.py with SIGNIN_CONNECTIONS browsers (each another
+#               user); next to it
 #               the argon2id ceiling: hashes/s of argon2 alone on all cores
 #   cc_eddsa    as cc_es256, the servers restarted with EdDSA access tokens
 #   cc_rs256    as cc_es256, with RS256 access tokens
@@ -41,7 +42,7 @@
 # Markdown table and an SVG chart.
 #
 # Usage: bench/run.sh [options]
-#   --duration 5s       measured time per run (env DURATION; at most 10s)
+#   --duration 4s       measured time per run (env DURATION; at most 10s)
 #   --warmup 1s         warm-up per run (env WARMUP)
 #   --rounds 2          alternated rounds (env ROUNDS)
 #   --scenarios "a b"   subset of the scenarios above (env SCENARIOS)
@@ -76,7 +77,7 @@ BENCH_DIR="$ROOT/bench"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/tmp/gatehouse-target}
 
 ALL_SCENARIOS="discovery jwks cc_es256 introspect userinfo code refresh signin cc_eddsa cc_rs256"
-DURATION=${DURATION:-5s}
+DURATION=${DURATION:-4s}
 WARMUP=${WARMUP:-1s}
 ROUNDS=${ROUNDS:-2}
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
@@ -157,12 +158,14 @@ fi
 N_SCEN=$(wc -w <<<"$SCENARIOS")
 N_TARGETS=$(wc -w <<<"$TARGETS")
 if [[ $MODE == main ]]; then
-    # Each run: warm-up + measurement; the code scenario also mints for
-    # about MINT_FACTOR times both; ~3 s per run of setup (tokens, pools).
-    HAS_CODE=0
+    # Each run: warm-up + measurement + ~1 s of checks; refresh mints its
+    # chains (~2 s), code its pool (MINT_FACTOR x, often 1.3 x more);
+    # starts, restarts and the argon2 ceiling ~40 s.
+    HAS_CODE=0 HAS_REFRESH=0
     [[ " $SCENARIOS " == *" code "* ]] && HAS_CODE=1
-    ESTIMATE=$(fcalc "$ROUNDS * $N_TARGETS * ($N_SCEN * ($WARM_S + $DUR_S + 3) \
-        + $HAS_CODE * $MINT_FACTOR * 1.3 * ($WARM_S + $DUR_S)) + 30")
+    [[ " $SCENARIOS " == *" refresh "* ]] && HAS_REFRESH=1
+    ESTIMATE=$(fcalc "$ROUNDS * $N_TARGETS * ($N_SCEN * ($WARM_S + $DUR_S + 1) + $HAS_REFRESH * 2 \
+        + $HAS_CODE * ($MINT_FACTOR * 1.3 * ($WARM_S + $DUR_S) + 1)) + 40")
     if [[ $TIME_LIMIT == 1 ]] && (( $(fcalc "($ESTIMATE > 600)") )); then
         echo "estimated $(printf '%.0f' "$ESTIMATE") s, over the 10-minute bound: shorten --duration," \
             "--rounds or --scenarios (or --no-time-limit)" >&2
@@ -368,6 +371,9 @@ gh_env() {
 setup_gatehouse() {
     local t=$1
     mkdir -p "$WORK/$t/data"
+    # The CLI says on stderr which database it uses, once per command: kept
+    # in setup.log, shown only if a command fails.
+    # (In the background: in an `if` or `||` errexit would be off inside.)
     (
         gh_env "$t"
         export GATEHOUSE_METRICS_LISTEN=""
@@ -386,7 +392,17 @@ setup_gatehouse() {
             --grant authorization_code --grant refresh_token --secret-stdin >/dev/null
         printf '%s\n' "$BENCH_PASSWORD" | "$BIN" user add bench-user --email bench@example.com \
             --name "Bench User" --password-stdin >/dev/null
-    )
+        # The sign-in scenario's browsers are different people: one user each.
+        for i in $(seq "$SIGNIN_CONNECTIONS"); do
+            printf '%s\n' "$BENCH_PASSWORD" | "$BIN" user add "bench-signin-$i" \
+                --email "bench-signin-$i@example.com" --password-stdin >/dev/null
+        done
+    ) 2>"$WORK/$t/setup.log" &
+    if ! wait $!; then
+        echo "$t: setting up Gatehouse failed:" >&2
+        cat "$WORK/$t/setup.log" >&2
+        exit 1
+    fi
 }
 
 # start_target TARGET ALG: starts it with ALG access tokens, waits until
@@ -407,7 +423,7 @@ start_target() {
     start_ns=$(date +%s%N)
     if [[ $t == peer ]]; then
         PORT=${T_BASE[$t]##*:} ISSUER="${T_BASE[$t]}" ACCESS_TOKEN_ALG=$alg M2M_SECRET=$M2M_SECRET \
-            RS_SECRET=$RS_SECRET WEB_SECRET=$WEB_SECRET NODE_ENV=production \
+            RS_SECRET=$RS_SECRET WEB_SECRET=$WEB_SECRET SIGNIN_USERS=$SIGNIN_CONNECTIONS NODE_ENV=production \
             node "$PEER_DIR/provider.mjs" >"${T_LOG[$t]}" 2>&1 &
     else
         (
@@ -638,10 +654,10 @@ run_one() {
     printf '%-2s %-9s %-11s %9s req/s  p50 %7s ms  p99 %7s ms  cpu %6s us/req%s  RSS %5s MiB  peak %5s MiB%s\n' \
         "$round" "$t" "$s" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$cpu" "$db_note" "$(mib "$rss")" "$(mib "$peak")" "$flag"
     if [[ -n $flag ]]; then
-        printf '   WARNING: %s non-2xx answers, %s socket errors/timeouts, %s requests found the pool empty (%s)\n' \
-            "$non2xx" "$sockerr" "$exhausted" "$dir" >&2
-        [[ $t == peer ]] && tail -5 "${T_LOG[$t]}" >&2
+        printf '   WARNING: %s non-2xx answers, %s socket errors/timeouts (signin: failed sign-ins), %s requests found the pool empty (%s; server log %s)\n' \
+            "$non2xx" "$sockerr" "$exhausted" "$dir" "${T_LOG[$t]}" >&2
     fi
+    return 0
 }
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }

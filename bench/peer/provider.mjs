@@ -9,8 +9,9 @@
 //   bench-web  authorization_code + refresh_token (rotated on every use),
 //              client_secret_basic, RS256 ID tokens, consent asked once and
 //              remembered (a grant), as Gatehouse asks it
-//   bench-user signs in with a password hashed with argon2id at OWASP's
-//              parameters (m = 19456 KiB, t = 2, p = 1), as Gatehouse's
+//   bench-user (and bench-signin-N) sign in with a password hashed with
+//              argon2id at OWASP's parameters (m = 19456 KiB, t = 2, p = 1),
+//              as Gatehouse's
 //
 // Where oidc-provider cannot do what Gatehouse does, the nearest it can:
 // a JWT access token is never stored by oidc-provider, so neither
@@ -25,7 +26,7 @@
 // /userinfo, /jwks.json, /introspect) so that one wrk script fits both.
 //
 // Environment: PORT, ISSUER, ACCESS_TOKEN_ALG, M2M_SECRET, RS_SECRET,
-// WEB_SECRET, BENCH_PASSWORD (all set by bench/run.sh).
+// WEB_SECRET, BENCH_PASSWORD, SIGNIN_USERS (all set by bench/run.sh).
 
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -116,13 +117,18 @@ const keys = [
 ];
 
 // --- the one user ---------------------------------------------------------------
-const users = new Map([
-  ['bench-user', {
+// bench-user, and bench-signin-1 ... bench-signin-SIGNIN_USERS for the
+// sign-in scenario's concurrent browsers (one person each); one hash for
+// all, as they share the password.
+const passwordHash = await hash(env('BENCH_PASSWORD'), ARGON2);
+const users = new Map();
+for (const name of ['bench-user', ...Array.from({ length: Number(env('SIGNIN_USERS', '0')) }, (_, i) => `bench-signin-${i + 1}`)]) {
+  users.set(name, {
     sub: crypto.randomUUID(),
-    passwordHash: await hash(env('BENCH_PASSWORD'), ARGON2),
-    claims: { name: 'Bench User', email: 'bench@example.com', email_verified: false },
-  }],
-]);
+    passwordHash,
+    claims: { name, email: `${name}@example.com`, email_verified: false },
+  });
+}
 const accountsById = new Map([...users.values()].map((u) => [u.sub, u]));
 
 const configuration = {
