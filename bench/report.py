@@ -231,20 +231,25 @@ def svg(s, path):
 
 
 def soak(rows):
+    """First slice against last: flat means req/s and RSS within ±15 % and
+    the WAL no more than 15 % (or 4 MiB) above its first size."""
     by_target = collections.defaultdict(list)
     for target, i, rps, p99, non2xx, rss, wal, db in rows["soak"]:
         by_target[target].append((int(i), float(rps), int(p99), int(non2xx), int(rss), int(wal), int(db)))
-    print("\nSoak: first slice -> last slice (flat: within ±15 % for req/s and RSS, WAL bounded)")
+    print("\nSoak, first slice -> last slice (flat: req/s and RSS within ±15 %, WAL within +15 % or +4 MiB):")
     for target, slices in by_target.items():
         first, last = slices[0], slices[-1]
         rps_change = last[1] / first[1] - 1 if first[1] else 0
         rss_change = last[4] / first[4] - 1 if first[4] else 0
-        wal_max = max(s[5] for s in slices)
+        wal_flat = last[5] <= max(first[5] * 1.15, first[5] + 4 * 1048576)
         errors = sum(s[3] for s in slices)
-        print(f"  {target}: req/s {first[1]:,.0f} -> {last[1]:,.0f} ({rps_change:+.0%}), "
-              f"RSS {first[4] / 1024:.1f} -> {last[4] / 1024:.1f} MiB ({rss_change:+.0%}), "
-              f"WAL {first[5] / 1048576:.1f} -> {last[5] / 1048576:.1f} MiB (max {wal_max / 1048576:.1f}), "
-              f"non-2xx {errors}")
+
+        def verdict(ok):
+            return "flat" if ok else "NOT FLAT"
+
+        print(f"  {target}: req/s {first[1]:,.0f} -> {last[1]:,.0f} ({rps_change:+.0%}, {verdict(abs(rps_change) <= 0.15)}); "
+              f"RSS {first[4] / 1024:.1f} -> {last[4] / 1024:.1f} MiB ({rss_change:+.0%}, {verdict(abs(rss_change) <= 0.15)}); "
+              f"WAL {first[5] / 1048576:.1f} -> {last[5] / 1048576:.1f} MiB ({verdict(wal_flat)}); non-2xx {errors}")
 
 
 def main():
