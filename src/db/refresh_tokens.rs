@@ -42,33 +42,28 @@ pub fn find(conn: &mut DbConnection, token_hash: &str) -> Result<Option<RefreshT
     )
 }
 
-/// Marks the token used (rotated) if nobody did yet: exactly one of
-/// several concurrent refreshes wins.
-pub fn mark_used(conn: &mut DbConnection, token_hash: &str, now: i64) -> Result<bool, DbError> {
+/// Marks the token used (rotated) and names its successor, if nobody did
+/// yet: exactly one of several concurrent refreshes wins, in one statement.
+pub fn mark_used(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: i64,
+    successor_hash: &str,
+    successor_sealed: &[u8],
+) -> Result<bool, DbError> {
     Ok(diesel::update(
         refresh_tokens::table
             .find(token_hash)
             .filter(refresh_tokens::used_at.is_null())
             .filter(refresh_tokens::revoked_at.is_null()),
     )
-    .set(refresh_tokens::used_at.eq(now))
+    .set((
+        refresh_tokens::used_at.eq(now),
+        refresh_tokens::successor_hash.eq(successor_hash),
+        refresh_tokens::successor_sealed.eq(successor_sealed),
+    ))
     .execute(conn)?
         == 1)
-}
-
-pub fn set_successor(
-    conn: &mut DbConnection,
-    token_hash: &str,
-    successor_hash: &str,
-    successor_sealed: &[u8],
-) -> Result<(), DbError> {
-    diesel::update(refresh_tokens::table.find(token_hash))
-        .set((
-            refresh_tokens::successor_hash.eq(successor_hash),
-            refresh_tokens::successor_sealed.eq(successor_sealed),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// Records an access token issued with this refresh token. Within the

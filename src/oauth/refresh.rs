@@ -3,7 +3,7 @@
 //! family, except inside a short grace window that lets a client's
 //! parallel refreshes share one successor.
 
-use super::{OAuthError, grants::GrantError, scope::Scopes};
+use super::{OAuthError, grants::GrantError, issue::AccessTokenId, scope::Scopes};
 use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::config::TokenSettings;
@@ -67,6 +67,23 @@ pub struct Rotated {
     /// The refresh token to hand back, and the hash of its row.
     pub token: Secret<String>,
     pub token_hash: String,
+    /// Whether the successor's row already records the access token
+    /// reserved for this refresh (a fresh rotation does, in the same
+    /// statement that creates it; a successor shared inside the grace
+    /// window must have it added).
+    pub access_token_recorded: bool,
+    /// The user the family speaks for, read in the rotation's transaction,
+    /// with every role they hold.
+    pub user: db::users::UserRow,
+    pub roles: Vec<String>,
+}
+
+/// A fresh rotation's successor, made before the transaction so that the
+/// statement which spends the presented token can name it.
+struct Successor {
+    token: Secret<String>,
+    hash: String,
+    sealed: Vec<u8>,
 }
 
 /// Revokes a family and every access token issued with it: what reuse of
@@ -93,10 +110,13 @@ fn invalid(message: &str) -> GrantError {
 
 /// Rotates `presented` for `client_id`, if `check` accepts the grant
 /// first (a request the grant cannot satisfy must not spend the token).
+/// `access` is the access token the refresh will issue, recorded with a
+/// fresh successor so that revoking the family always reaches it.
 pub async fn rotate(
     state: &AppState,
     client_id: &str,
     presented: &str,
+    access: &AccessTokenId,
     check: impl FnOnce(&RefreshTokenRow) -> Result<(), OAuthError>,
 ) -> Result<Rotated, GrantError> {
     let now = state.clock.now();
@@ -115,84 +135,126 @@ pub async fn rotate(
         return Err(invalid("the refresh token was issued to another client"));
     }
     check(&row)?;
+    let token = random::new_token();
+    let successor = Successor {
+        hash: random::token_hash(token.expose()),
+        sealed: state
+            .sealer
+            .seal(&row.token_hash, token.expose().as_bytes()),
+        token,
+    };
     let state = state.clone();
     let db = state.db.clone();
+    let access = access.clone();
     // A spent token stays spent, and a detected reuse stays revoked, even
     // though the request is refused: the refusal commits.
     db.transaction_committing_refusal(move |conn| {
-        if db::refresh_tokens::mark_used(conn, &hash, now)? {
-            return rotate_fresh(conn, &state.settings.tokens, &state.sealer, row, now);
-        }
-        // Already rotated (or revoked): look again now that we hold the lock.
-        let Some(row) = db::refresh_tokens::find(conn, &hash)? else {
-            return Err(invalid("unknown refresh token"));
-        };
-        if row.revoked_at.is_some() {
-            return Err(invalid("the refresh token was revoked"));
-        }
-        if let Some(rotated) = within_grace(conn, &state.settings.tokens, &state.sealer, &row, now)?
-        {
-            return Ok(rotated);
-        }
-        // Reuse of a rotated token: someone holds a stolen copy. Revoke
-        // the family and everything it issued.
-        revoke_family(conn, &row.family_id, now)?;
-        audit::record(
-            conn,
-            Event {
-                kind: "refresh.reuse_detected",
-                actor: Some(&row.client_id),
-                subject: Some(&row.user_id),
-                details: Some(serde_json::json!({ "family": row.family_id })),
-                ..Event::default()
-            },
-            now,
-        )?;
-        Err(invalid(
-            "the refresh token was already used; its family has been revoked",
-        ))
+        let tokens = &state.settings.tokens;
+        let rotated =
+            if db::refresh_tokens::mark_used(conn, &hash, now, &successor.hash, &successor.sealed)?
+            {
+                rotate_fresh(conn, tokens, row, successor, &access, now)?
+            } else {
+                rotate_again(conn, tokens, &state.sealer, &hash, now)?
+            };
+        let user = db::users::find_by_id(conn, &rotated.grant.user_id)?
+            .filter(|user| !user.disabled)
+            .ok_or_else(|| invalid("the user is no longer active"))?;
+        let roles = db::users::role_names(conn, &user.id)?;
+        Ok(rotated.held_by(user, roles))
     })
     .await
+}
+
+/// A rotation before the user and roles are attached.
+struct Rotation {
+    grant: RefreshTokenRow,
+    token: Secret<String>,
+    token_hash: String,
+    access_token_recorded: bool,
+}
+
+impl Rotation {
+    fn held_by(self, user: db::users::UserRow, roles: Vec<String>) -> Rotated {
+        Rotated {
+            grant: self.grant,
+            token: self.token,
+            token_hash: self.token_hash,
+            access_token_recorded: self.access_token_recorded,
+            user,
+            roles,
+        }
+    }
+}
+
+/// The presented token was already spent (or revoked): a parallel refresh
+/// inside the grace window shares its successor; anything else is reuse.
+fn rotate_again(
+    conn: &mut DbConnection,
+    tokens: &TokenSettings,
+    sealer: &MasterKey,
+    hash: &str,
+    now: i64,
+) -> Result<Rotation, GrantError> {
+    // Look again now that we hold the lock.
+    let Some(row) = db::refresh_tokens::find(conn, hash)? else {
+        return Err(invalid("unknown refresh token"));
+    };
+    if row.revoked_at.is_some() {
+        return Err(invalid("the refresh token was revoked"));
+    }
+    if let Some(rotated) = within_grace(conn, tokens, sealer, &row, now)? {
+        return Ok(rotated);
+    }
+    // Reuse of a rotated token: someone holds a stolen copy. Revoke the
+    // family and everything it issued.
+    revoke_family(conn, &row.family_id, now)?;
+    audit::record(
+        conn,
+        Event {
+            kind: "refresh.reuse_detected",
+            actor: Some(&row.client_id),
+            subject: Some(&row.user_id),
+            details: Some(serde_json::json!({ "family": row.family_id })),
+            ..Event::default()
+        },
+        now,
+    )?;
+    Err(invalid(
+        "the refresh token was already used; its family has been revoked",
+    ))
 }
 
 fn rotate_fresh(
     conn: &mut DbConnection,
     tokens: &TokenSettings,
-    sealer: &MasterKey,
     row: RefreshTokenRow,
+    successor: Successor,
+    access: &AccessTokenId,
     now: i64,
-) -> Result<Rotated, GrantError> {
+) -> Result<Rotation, GrantError> {
     if row.expires_at <= now || row.family_expires_at <= now {
         return Err(invalid("the refresh token has expired"));
     }
-    let active = db::users::find_by_id(conn, &row.user_id)?.is_some_and(|u| !u.disabled);
-    if !active {
-        return Err(invalid("the user is no longer active"));
-    }
-    let token = random::new_token();
-    let token_hash = random::token_hash(token.expose());
     let idle = tokens.refresh_token_idle_ttl_secs;
-    let successor = RefreshTokenRow {
-        token_hash: token_hash.clone(),
+    let grant = RefreshTokenRow {
+        token_hash: successor.hash.clone(),
         created_at: now,
         expires_at: (now + idle).min(row.family_expires_at),
         used_at: None,
         successor_hash: None,
         successor_sealed: None,
         revoked_at: None,
-        access_token_jti: None,
-        access_token_expires_at: None,
-        ..row.clone()
+        access_token_jti: Some(access.jti.clone()),
+        access_token_expires_at: Some(access.expires_at),
+        ..row
     };
-    db::refresh_tokens::insert(conn, &successor)?;
-    // Kept sealed only so a parallel refresh inside the grace window can be
-    // given the same successor; housekeeping erases it afterwards.
-    let sealed = sealer.seal(&row.token_hash, token.expose().as_bytes());
-    db::refresh_tokens::set_successor(conn, &row.token_hash, &token_hash, &sealed)?;
-    Ok(Rotated {
-        grant: successor,
-        token,
-        token_hash,
+    db::refresh_tokens::insert(conn, &grant)?;
+    Ok(Rotation {
+        grant,
+        token: successor.token,
+        token_hash: successor.hash,
+        access_token_recorded: true,
     })
 }
 
@@ -202,7 +264,7 @@ fn within_grace(
     sealer: &MasterKey,
     row: &RefreshTokenRow,
     now: i64,
-) -> Result<Option<Rotated>, DbError> {
+) -> Result<Option<Rotation>, DbError> {
     let grace = tokens.refresh_token_reuse_grace_secs;
     let (Some(used_at), Some(successor_hash), Some(sealed)) =
         (row.used_at, &row.successor_hash, &row.successor_sealed)
@@ -224,9 +286,10 @@ fn within_grace(
     let Ok(token) = String::from_utf8(plaintext) else {
         return Ok(None);
     };
-    Ok(Some(Rotated {
+    Ok(Some(Rotation {
         grant: successor,
         token: Secret::new(token),
         token_hash: successor_hash.clone(),
+        access_token_recorded: false,
     }))
 }

@@ -65,7 +65,6 @@ pub async fn active_user(
     scopes: &super::scope::Scopes,
 ) -> Result<ActiveUser, GrantError> {
     use crate::db;
-    let roles_scope = scopes.contains("roles");
     let grants = crate::accounts::grants::current(state).await?;
     let (user, roles) = state
         .db
@@ -78,19 +77,38 @@ pub async fn active_user(
     let Some(user) = user.filter(|u| !u.disabled) else {
         return Err(OAuthError::invalid_grant("the user is no longer active").into());
     };
-    let permissions = match &resource {
-        Some(api) => grants.permissions_on(&roles, api),
-        None => Vec::new(),
-    };
-    Ok(ActiveUser {
-        token_roles: crate::accounts::roles::in_access_token(
-            &roles,
-            &grants.role_apis(&roles),
-            resource.as_deref(),
-            roles_scope,
-        ),
+    Ok(ActiveUser::new(
         user,
         roles,
-        permissions,
-    })
+        &grants,
+        resource.as_deref(),
+        scopes,
+    ))
+}
+
+impl ActiveUser {
+    /// What the tokens say of `user`, who holds `roles`, for `resource`.
+    pub fn new(
+        user: crate::db::users::UserRow,
+        roles: Vec<String>,
+        grants: &crate::accounts::grants::RoleGrants,
+        resource: Option<&str>,
+        scopes: &super::scope::Scopes,
+    ) -> Self {
+        let permissions = match resource {
+            Some(api) => grants.permissions_on(&roles, api),
+            None => Vec::new(),
+        };
+        ActiveUser {
+            token_roles: crate::accounts::roles::in_access_token(
+                &roles,
+                &grants.role_apis(&roles),
+                resource,
+                scopes.contains("roles"),
+            ),
+            user,
+            roles,
+            permissions,
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12).
 
-use super::{GrantError, active_user, choose_resource};
+use super::{ActiveUser, GrantError, choose_resource};
 use crate::app::AppState;
 use crate::db;
 use crate::oauth::{
@@ -44,13 +44,22 @@ pub async fn exchange(
         }
         choose_resource(&granted_resources(grant), params).map(|_| ())
     };
-    let rotated = refresh::rotate(state, &client.client_id, presented, check).await?;
+    let now = state.clock.now();
+    // Fixed before the rotation, which records it with the successor.
+    let token_id = issue::AccessTokenId::new(state, now);
+    let grants = crate::accounts::grants::current(state).await?;
+    let rotated = refresh::rotate(state, &client.client_id, presented, &token_id, check).await?;
     let grant = &rotated.grant;
     let scopes = requested.unwrap_or_else(|| Scopes::from_stored(&grant.scope));
     let resource = choose_resource(&granted_resources(grant), params)?;
-    let active = active_user(state, grant.user_id.clone(), resource.clone(), &scopes).await?;
+    let active = ActiveUser::new(
+        rotated.user.clone(),
+        rotated.roles.clone(),
+        &grants,
+        resource.as_deref(),
+        &scopes,
+    );
     let (user, roles) = (active.user, active.roles);
-    let now = state.clock.now();
     let grantee = Grantee {
         sub: user.id.clone(),
         roles: active.token_roles,
@@ -60,7 +69,8 @@ pub async fn exchange(
         sid: Some(grant.sid.clone()),
     };
     let scopes = issue::grantable_scopes(&scopes, &grantee);
-    let access = issue::access_token(state, &client.client_id, &scopes, &grantee, now)?;
+    let access =
+        issue::access_token_with_id(state, token_id, &client.client_id, &scopes, &grantee, now)?;
     // OIDC Core §12.2: same sub and auth_time, no nonce.
     let sign_in = SignIn {
         auth_time: grant.auth_time,
@@ -70,19 +80,22 @@ pub async fn exchange(
         access_token: &access.token,
     };
     let id_token = id_token::for_grant(state, client, &user, &roles, &scopes, sign_in, now)?;
-    let token_hash = rotated.token_hash.clone();
-    let jti = access.claims.jti.clone();
-    let expires_at = access.claims.exp;
-    let recorded = state
-        .db
-        .run(move |conn| {
-            db::refresh_tokens::record_access_token(conn, &token_hash, &jti, expires_at)
-        })
-        .await?;
-    if !recorded {
-        // The family was revoked while these tokens were being made: a
-        // revocation could not have reached them, so they are not handed out.
-        return Err(OAuthError::invalid_grant("the refresh token was revoked").into());
+    if !rotated.access_token_recorded {
+        let token_hash = rotated.token_hash.clone();
+        let jti = access.claims.jti.clone();
+        let expires_at = access.claims.exp;
+        let recorded = state
+            .db
+            .run(move |conn| {
+                db::refresh_tokens::record_access_token(conn, &token_hash, &jti, expires_at)
+            })
+            .await?;
+        if !recorded {
+            // The family was revoked while these tokens were being made: a
+            // revocation could not have reached them, so they are not
+            // handed out.
+            return Err(OAuthError::invalid_grant("the refresh token was revoked").into());
+        }
     }
     Ok(TokenResponse {
         access_token: access.token,
