@@ -1,10 +1,10 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, OIDC Core §3.1.3).
 
-use super::{GrantError, active_user, choose_resource};
+use super::{ActiveUser, GrantError, choose_resource};
 use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::crypto::random;
-use crate::db::{self, authorization_codes::AuthorizationCodeRow};
+use crate::db;
 use crate::oauth::{
     GrantType, OAuthClient, OAuthError,
     issue::{self, Grantee},
@@ -33,7 +33,8 @@ pub async fn exchange(
     let reserved = token_id.clone();
     // No transaction: a replay's revocations must commit although the
     // request is refused (`Db::run` keeps writes made before an `Err`).
-    let row: AuthorizationCodeRow = state
+    let grants = crate::accounts::grants::current(state).await?;
+    let (row, holder) = state
         .db
         .run(move |conn| {
             let Some(row) = db::authorization_codes::find(conn, &code_hash)? else {
@@ -80,7 +81,10 @@ pub async fn exchange(
                     OAuthError::invalid_grant("the authorization code was already used").into(),
                 );
             }
-            Ok(row)
+            // Read in the same round trip: the user the code speaks for.
+            let user = db::users::find_by_id(conn, &row.user_id)?;
+            let roles = db::users::role_names(conn, &row.user_id)?;
+            Ok::<_, GrantError>((row, (user, roles)))
         })
         .await?;
     if row.expires_at <= now {
@@ -108,7 +112,11 @@ pub async fn exchange(
         .collect();
     let resource = choose_resource(&granted_resources, params)?;
     let stored_scopes = Scopes::from_stored(&row.scope);
-    let active = active_user(state, row.user_id.clone(), resource.clone(), &stored_scopes).await?;
+    let (user, roles) = holder;
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        return Err(OAuthError::invalid_grant("the user is no longer active").into());
+    };
+    let active = ActiveUser::new(user, roles, &grants, resource.as_deref(), &stored_scopes);
     let (user, roles) = (active.user, active.roles);
     let grantee = Grantee {
         sub: user.id.clone(),
