@@ -64,6 +64,17 @@ pub fn update(
     now: i64,
 ) -> Result<(), AccountError> {
     let planned = client_update::plan(conn, client_id, &change.registration)?;
+    let changes = differences(&planned.before, &planned.after);
+    let unchanged = changes.as_object().is_some_and(serde_json::Map::is_empty);
+    if unchanged
+        && change.add_roles.is_empty()
+        && change.remove_roles.is_empty()
+        && !change.drop_consents
+    {
+        // Nothing to do, so nothing to record (adding what is there
+        // already, or saving an untouched form).
+        return Ok(());
+    }
     privilege::may_manage_client(conn, actor, client_id)?;
     privilege::may_configure_client(
         conn,
@@ -104,7 +115,7 @@ pub fn update(
         client_id,
         json!({
             "client_id": client_id,
-            "changes": differences(&planned.before, &planned.after),
+            "changes": changes,
             "roles_added": roles_added,
             "roles_removed": roles_removed,
             "consents_dropped": consents_dropped,
