@@ -118,10 +118,7 @@ async fn a_client_s_page_shows_it_and_edits_it_with_boxes_and_lists() {
     // The table links to the page and shows post-logout URIs and APIs.
     let list = admin.get("/admin/clients").await;
     list.expect(200);
-    assert!(
-        list.html
-            .contains("<a href=\"/admin/clients/web\"><strong>web</strong></a>")
-    );
+    assert!(list.html.contains("<a href=\"/admin/clients/web\" title="));
     assert!(
         list.html.contains("<td>http://127.0.0.1:3000/<br></td>"),
         "{list:?}"
