@@ -262,7 +262,7 @@ pub enum ClientCommand {
     Show { client_id: String },
     /// Change a client: add or remove redirect URIs, APIs, grants, scopes,
     /// roles…; the secret and the consents given stay unless asked.
-    Update(super::client_update::ClientUpdateArgs),
+    Update(Box<super::client_update::ClientUpdateArgs>),
     /// Give a role to a client (its service account).
     GrantRole { client_id: String, role: String },
     /// Take a role away from a client.
