@@ -260,6 +260,9 @@ pub enum ClientCommand {
     List,
     /// Show everything registered for a client except its secret.
     Show { client_id: String },
+    /// Change a client: add or remove redirect URIs, APIs, grants, scopes,
+    /// roles…; the secret and the consents given stay unless asked.
+    Update(Box<super::client_update::ClientUpdateArgs>),
     /// Give a role to a client (its service account).
     GrantRole { client_id: String, role: String },
     /// Take a role away from a client.

@@ -29,6 +29,7 @@ pub fn run(settings: &Settings, now: i64, command: ClientCommand) -> Result<(), 
         ClientCommand::Add(args) => add(&db, now, args)?,
         ClientCommand::List => list(&db)?,
         ClientCommand::Show { client_id } => show(&db, &client_id)?,
+        ClientCommand::Update(args) => super::client_update::run(&db, now, *args)?,
         ClientCommand::Disable { client_id } => {
             as_operator(&db, |conn, actor| {
                 clients::set_disabled(conn, actor, &client_id, true, now)

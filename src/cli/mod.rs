@@ -1,6 +1,7 @@
 //! The `gatehouse` command line: `serve` and the administration commands.
 
 mod args;
+mod client_update;
 mod clients;
 mod database;
 mod directory;

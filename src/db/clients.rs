@@ -49,11 +49,27 @@ pub fn insert(
     diesel::insert_into(clients::table)
         .values(row)
         .execute(conn)?;
+    insert_lists(
+        conn,
+        &row.client_id,
+        redirect_uris,
+        post_logout_uris,
+        resource_api_ids,
+    )
+}
+
+fn insert_lists(
+    conn: &mut DbConnection,
+    client_id: &str,
+    redirect_uris: &[String],
+    post_logout_uris: &[String],
+    resource_api_ids: &[String],
+) -> Result<(), DbError> {
     for (kind, uris) in [(REDIRECT, redirect_uris), (POST_LOGOUT, post_logout_uris)] {
         for uri in uris {
             diesel::insert_into(client_redirect_uris::table)
                 .values((
-                    client_redirect_uris::client_id.eq(&row.client_id),
+                    client_redirect_uris::client_id.eq(client_id),
                     client_redirect_uris::kind.eq(kind),
                     client_redirect_uris::uri.eq(uri),
                 ))
@@ -65,13 +81,81 @@ pub fn insert(
             i32::try_from(position).map_err(|_| DbError::Corrupt("too many resources".into()))?;
         diesel::insert_into(client_resources::table)
             .values((
-                client_resources::client_id.eq(&row.client_id),
+                client_resources::client_id.eq(client_id),
                 client_resources::api_id.eq(api_id),
                 client_resources::position.eq(position),
             ))
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// The settings an edit may change (not the id, type, secret or state).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub name: String,
+    pub grant_types: String,
+    pub scopes: String,
+    pub skip_consent: bool,
+    pub id_token_alg: Option<String>,
+    pub backchannel_logout_uri: Option<String>,
+}
+
+/// Everything registered for a client in tables of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Lists<'a> {
+    pub redirect_uris: &'a [String],
+    pub post_logout_uris: &'a [String],
+    /// In order: the first is the default audience.
+    pub resource_api_ids: &'a [String],
+    pub introspect_api_ids: &'a [String],
+}
+
+/// Replaces a client's settings and lists; 0 when there is no such client.
+/// The lists are written again whole (a client has a handful of each), so
+/// the resources' positions stay 0, 1, 2, … without gaps.
+pub fn replace_registration(
+    conn: &mut DbConnection,
+    client_id: &str,
+    settings: &Settings,
+    lists: &Lists<'_>,
+    now: i64,
+) -> Result<usize, DbError> {
+    let updated = diesel::update(clients::table.find(client_id))
+        .set((
+            clients::name.eq(&settings.name),
+            clients::grant_types.eq(&settings.grant_types),
+            clients::scopes.eq(&settings.scopes),
+            clients::skip_consent.eq(settings.skip_consent),
+            clients::id_token_alg.eq(&settings.id_token_alg),
+            clients::backchannel_logout_uri.eq(&settings.backchannel_logout_uri),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Ok(0);
+    }
+    diesel::delete(
+        client_redirect_uris::table.filter(client_redirect_uris::client_id.eq(client_id)),
+    )
+    .execute(conn)?;
+    diesel::delete(client_resources::table.filter(client_resources::client_id.eq(client_id)))
+        .execute(conn)?;
+    diesel::delete(
+        client_introspection::table.filter(client_introspection::client_id.eq(client_id)),
+    )
+    .execute(conn)?;
+    insert_lists(
+        conn,
+        client_id,
+        lists.redirect_uris,
+        lists.post_logout_uris,
+        lists.resource_api_ids,
+    )?;
+    for api_id in lists.introspect_api_ids {
+        allow_introspection(conn, client_id, api_id)?;
+    }
+    Ok(updated)
 }
 
 pub fn find(conn: &mut DbConnection, client_id: &str) -> Result<Option<ClientRecord>, DbError> {

@@ -46,3 +46,8 @@ pub fn save(conn: &mut DbConnection, row: &ConsentRow) -> Result<(), DbError> {
     };
     Ok(())
 }
+
+/// Forgets every consent given to `client_id`: each person is asked again.
+pub fn delete_for_client(conn: &mut DbConnection, client_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(consents::table.filter(consents::client_id.eq(client_id))).execute(conn)?)
+}

@@ -97,14 +97,20 @@ fn validate_secret(secret: &str) -> Result<(), AccountError> {
     Ok(())
 }
 
-/// Validates `spec` and stores the client. Call inside a transaction.
-pub fn register(
-    conn: &mut DbConnection,
-    spec: ClientSpec,
-    now: i64,
-) -> Result<Registered, AccountError> {
-    validate_client_id(&spec.client_id)?;
-    not_an_api_identifier(conn, &spec.client_id)?;
+/// A registration's lists once checked: what the tables store.
+pub(super) struct Checked {
+    pub grant_types: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// API ids in registration order; the first is the default audience.
+    pub resource_ids: Vec<String>,
+    pub introspect_ids: Vec<String>,
+}
+
+/// Every rule a registration must keep besides its id and secret; shared
+/// by `register` and `client_update::apply`, so an edit can never make a
+/// client that `client add` would have refused.
+pub(super) fn check(conn: &mut DbConnection, spec: &ClientSpec) -> Result<Checked, AccountError> {
     let mut grants = spec.grant_types.clone();
     if grants.is_empty() {
         grants.push(GrantType::AuthorizationCode);
@@ -120,7 +126,7 @@ pub fn register(
             "authorization_code clients need at least one --redirect-uri",
         ));
     }
-    let post_logout = parse_uris(&spec.post_logout_redirect_uris)?;
+    let post_logout_redirect_uris = parse_uris(&spec.post_logout_redirect_uris)?;
     if let Some(uri) = &spec.backchannel_logout_uri {
         RedirectUri::parse(uri).map_err(invalid)?;
     }
@@ -129,23 +135,52 @@ pub fn register(
             return Err(invalid(format!("{scope:?} is not a valid scope")));
         }
     }
-    let mut resource_ids = Vec::new();
-    for identifier in &spec.resources {
-        let api = crate::accounts::apis::find(conn, identifier)?;
-        if !resource_ids.contains(&api.id) {
-            resource_ids.push(api.id);
-        }
-    }
-    let mut introspect_ids = Vec::new();
-    for identifier in &spec.introspect {
-        let api = crate::accounts::apis::find(conn, identifier)?;
-        if !introspect_ids.contains(&api.id) {
-            introspect_ids.push(api.id);
-        }
-    }
+    let resource_ids = api_ids(conn, &spec.resources)?;
+    let introspect_ids = api_ids(conn, &spec.introspect)?;
     if spec.public && !introspect_ids.is_empty() {
         return Err(invalid("public clients cannot introspect tokens"));
     }
+    Ok(Checked {
+        grant_types: grants
+            .iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        redirect_uris,
+        post_logout_redirect_uris,
+        resource_ids,
+        introspect_ids,
+    })
+}
+
+/// The ids of the APIs named, in order, each once; an unknown one is an error.
+fn api_ids(conn: &mut DbConnection, identifiers: &[String]) -> Result<Vec<String>, AccountError> {
+    let mut ids = Vec::new();
+    for identifier in identifiers {
+        let api = crate::accounts::apis::find(conn, identifier)?;
+        if !ids.contains(&api.id) {
+            ids.push(api.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The name stored for a client: the one given, or else its id.
+pub(super) fn display_name(name: Option<String>, client_id: &str) -> String {
+    name.map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| client_id.to_owned())
+}
+
+/// Validates `spec` and stores the client. Call inside a transaction.
+pub fn register(
+    conn: &mut DbConnection,
+    spec: ClientSpec,
+    now: i64,
+) -> Result<Registered, AccountError> {
+    validate_client_id(&spec.client_id)?;
+    not_an_api_identifier(conn, &spec.client_id)?;
+    let checked = check(conn, &spec)?;
     let secret = match (spec.public, spec.secret) {
         (true, Some(_)) => return Err(invalid("public clients have no secret")),
         (true, None) => None,
@@ -157,17 +192,10 @@ pub fn register(
     };
     let row = ClientRow {
         client_id: spec.client_id.clone(),
-        name: spec
-            .name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| spec.client_id.clone()),
+        name: display_name(spec.name, &spec.client_id),
         secret_hash: secret.as_ref().map(|s| secret_hash(s.expose())),
         is_public: spec.public,
-        grant_types: grants
-            .iter()
-            .map(|g| g.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
+        grant_types: checked.grant_types,
         scopes: spec.scopes.join(" "),
         skip_consent: spec.skip_consent,
         id_token_alg: spec.id_token_alg.map(|a| a.as_str().to_owned()),
@@ -176,15 +204,18 @@ pub fn register(
         created_at: now,
         updated_at: now,
     };
-    db::clients::insert(conn, &row, &redirect_uris, &post_logout, &resource_ids).map_err(|e| {
-        match e {
-            db::DbError::Conflict => {
-                AccountError::Duplicate(format!("client {:?}", spec.client_id))
-            }
-            other => AccountError::Db(other),
-        }
+    db::clients::insert(
+        conn,
+        &row,
+        &checked.redirect_uris,
+        &checked.post_logout_redirect_uris,
+        &checked.resource_ids,
+    )
+    .map_err(|e| match e {
+        db::DbError::Conflict => AccountError::Duplicate(format!("client {:?}", spec.client_id)),
+        other => AccountError::Db(other),
     })?;
-    for api_id in &introspect_ids {
+    for api_id in &checked.introspect_ids {
         db::clients::allow_introspection(conn, &row.client_id, api_id)?;
     }
     Ok(Registered {

@@ -5,6 +5,7 @@ pub mod authorize;
 pub mod client;
 pub mod client_auth;
 pub mod client_registration;
+pub mod client_update;
 pub mod code_flow;
 pub mod consent;
 pub mod error;

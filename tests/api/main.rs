@@ -12,6 +12,7 @@ mod cli_clients;
 mod cli_directory;
 mod cli_keys;
 mod cli_users;
+mod client_update;
 mod console;
 mod drift;
 mod foundation;

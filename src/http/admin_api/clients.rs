@@ -11,6 +11,7 @@ use super::{
 };
 use crate::administration::clients as administration;
 use crate::administration::views::clients::{self as views, ClientRecord};
+use crate::crypto::SigningAlgorithm;
 use crate::oauth::{GrantType, client_registration::ClientSpec};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,8 +25,12 @@ pub struct ClientView {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub resources: Vec<String>,
+    /// APIs whose access tokens this client may introspect.
+    pub introspect: Vec<String>,
     pub roles: Vec<String>,
     pub skip_consent: bool,
+    /// RS256, ES256 or EdDSA; absent: the server's default.
+    pub id_token_alg: Option<String>,
     pub backchannel_logout_uri: Option<String>,
 }
 
@@ -46,8 +51,10 @@ impl From<ClientRecord> for ClientView {
             redirect_uris: record.redirect_uris,
             post_logout_redirect_uris: record.post_logout_redirect_uris,
             resources: record.resources,
+            introspect: record.introspect_apis,
             roles: record.roles,
             skip_consent: row.skip_consent,
+            id_token_alg: row.id_token_alg,
             backchannel_logout_uri: row.backchannel_logout_uri,
         }
     }
@@ -75,6 +82,8 @@ pub struct NewClientBody {
     pub introspect: Vec<String>,
     #[serde(default)]
     pub skip_consent: bool,
+    /// RS256, ES256 or EdDSA; absent: the server's default.
+    pub id_token_alg: Option<String>,
     pub backchannel_logout_uri: Option<String>,
 }
 
@@ -85,7 +94,7 @@ pub struct CreatedClient {
     pub client_secret: Option<String>,
 }
 
-async fn view(admin: &Admin, client_id: String) -> Result<ClientView, ApiError> {
+pub(super) async fn view(admin: &Admin, client_id: String) -> Result<ClientView, ApiError> {
     let wanted = client_id.clone();
     admin
         .state
@@ -134,6 +143,12 @@ pub async fn create(
         .map(|g| g.parse::<GrantType>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::Invalid)?;
+    let id_token_alg = body
+        .id_token_alg
+        .as_deref()
+        .map(str::parse::<SigningAlgorithm>)
+        .transpose()
+        .map_err(ApiError::Invalid)?;
     let scopes = if body.scopes.is_empty() {
         crate::oauth::scope::SUPPORTED_SCOPES
             .iter()
@@ -153,7 +168,7 @@ pub async fn create(
         resources: body.resources,
         introspect: body.introspect,
         skip_consent: body.skip_consent,
-        id_token_alg: None,
+        id_token_alg,
         backchannel_logout_uri: body.backchannel_logout_uri,
         secret: None,
     };

@@ -3,6 +3,7 @@
 //! for the built-in API `gatehouse-admin`.
 
 mod caller;
+mod client_update;
 mod clients;
 mod deferred;
 mod directory;
@@ -30,7 +31,7 @@ pub const PREFIX: &str = "/admin/api/v1";
         directory::list_roles, directory::create_role, directory::delete_role, directory::allow, directory::disallow,
         directory::list_apis, directory::create_api, directory::remove_api, directory::add_permission,
         directory::remove_permission,
-        clients::list, clients::get, clients::create, clients::rotate_secret, clients::disable, clients::enable,
+        clients::list, clients::get, clients::create, client_update::update, clients::rotate_secret, clients::disable, clients::enable,
         clients::delete, clients::grant_role, clients::revoke_role,
         keys_audit::list_keys, keys_audit::rotate, keys_audit::retire, keys_audit::revoke,
         keys_audit::audit,
@@ -134,6 +135,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/clients", web::post().to(clients::create))
             .route("/clients/{client_id}", web::get().to(clients::get))
             .route("/clients/{client_id}", web::delete().to(clients::delete))
+            .route(
+                "/clients/{client_id}",
+                web::patch().to(client_update::update),
+            )
             .route(
                 "/clients/{client_id}/rotate-secret",
                 web::post().to(clients::rotate_secret),

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::{
     Notice,
+    confirm::ConfirmPage,
     navigation::{self, ConsolePage},
     refusal::Refusal,
     session::{Console, ConsoleError},
@@ -173,12 +174,56 @@ pub async fn create_role(
     .await
 }
 
-/// `POST /admin/roles/{name}/delete`.
+/// `GET /admin/roles/{name}/delete`: what deleting the role means, and
+/// the button that does it.
+pub async fn confirm_delete_role(
+    console: Console,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ConsoleError> {
+    console.require("roles:write")?;
+    let name = name.into_inner();
+    let roles = console.state.db.run(views::roles).await?;
+    let Some(role) = roles.into_iter().find(|role| role.row.name == name) else {
+        return Err(ConsoleError::NotFound(format!(
+            "There is no role {name:?}."
+        )));
+    };
+    if role.row.built_in {
+        let refusal = Refusal::invalid(&format!("The role {name:?} is built in and stays."));
+        return render(&console, refusal.status, None, Some(&refusal.message)).await;
+    }
+    let page = ConfirmPage {
+        nav: navigation::readable(&console.who),
+        notice: None,
+        error: None,
+        csrf_token: &console.csrf_token,
+        title: format!("Delete role {name}?"),
+        consequences: vec![
+            "Every user and client holding it loses it, and with it the permissions it grants."
+                .into(),
+            "Their next tokens carry neither the role nor those permissions.".into(),
+        ],
+        action: format!("/admin/roles/{name}/delete"),
+        button: "Delete role".into(),
+        cancel: "/admin/roles".into(),
+    };
+    console.page(StatusCode::OK, page.render())
+}
+
+/// `POST /admin/roles/{name}/delete`, from the confirmation page.
 pub async fn delete_role(
     console: Console,
     name: web::Path<String>,
     form: web::Form<DirectoryForm>,
 ) -> Result<HttpResponse, ConsoleError> {
+    if form.confirm != "yes" {
+        return refuse(
+            console,
+            &form,
+            "Confirm the deletion on its confirmation page.",
+        )
+        .await;
+    }
     let name = name.into_inner();
     apply(console, &form, "saved", move |conn, actor, now| {
         administer::delete_role(conn, actor, &name, now)

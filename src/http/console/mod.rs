@@ -4,8 +4,11 @@
 //! writes the audit event in the same transaction).
 
 mod audit_log;
+mod client_page;
 mod clients;
+mod confirm;
 mod directory;
+mod form_fields;
 mod keys;
 mod navigation;
 mod refusal;
@@ -35,6 +38,7 @@ impl Notice {
             "client_disabled" => "Client disabled.",
             "client_enabled" => "Client enabled.",
             "client_deleted" => "Client deleted.",
+            "client_saved" => "Client saved.",
             "rotated" => "New keys published; they sign once resource servers have seen them.",
             "key_retired" => {
                 "Key retired: it no longer signs; its tokens stay valid until they expire."
@@ -77,6 +81,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/clients", web::get().to(clients::list))
         .route("/admin/clients", web::post().to(clients::create))
         .route(
+            "/admin/clients/{client_id}",
+            web::get().to(client_page::show),
+        )
+        .route(
+            "/admin/clients/{client_id}/delete",
+            web::get().to(client_page::confirm_delete),
+        )
+        // Before the general `{action}` route, which takes a different form.
+        .route(
+            "/admin/clients/{client_id}/edit",
+            web::post().to(client_page::edit),
+        )
+        .route(
             "/admin/clients/{client_id}/{action}",
             web::post().to(clients::act),
         )
@@ -84,6 +101,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/roles", web::post().to(directory::create_role))
         .route("/admin/roles/allow", web::post().to(directory::allow))
         .route("/admin/roles/disallow", web::post().to(directory::disallow))
+        .route(
+            "/admin/roles/{name}/delete",
+            web::get().to(directory::confirm_delete_role),
+        )
         .route(
             "/admin/roles/{name}/delete",
             web::post().to(directory::delete_role),

@@ -46,7 +46,7 @@ fn with_body(
     }
 }
 
-/// Every protected route of `configure` (34; the 35th is the public
+/// Every protected route of `configure` (35; the 36th is the public
 /// OpenAPI document).
 fn routes() -> Vec<Route> {
     use Method as M;
@@ -135,6 +135,13 @@ fn routes() -> Vec<Route> {
         ),
         route(M::GET, "/clients/no-such-client", "clients:read", 404),
         route(M::DELETE, "/clients/no-such-client", "clients:write", 404),
+        with_body(
+            M::PATCH,
+            "/clients/no-such-client",
+            json!({"name": "x"}),
+            "clients:write",
+            404,
+        ),
         route(
             M::POST,
             "/clients/no-such-client/rotate-secret",
@@ -220,6 +227,7 @@ fn documented_operations() -> Vec<(&'static str, &'static str)> {
         ("/clients", "post"),
         ("/clients/{client_id}", "get"),
         ("/clients/{client_id}", "delete"),
+        ("/clients/{client_id}", "patch"),
         ("/clients/{client_id}/rotate-secret", "post"),
         ("/clients/{client_id}/disable", "post"),
         ("/clients/{client_id}/enable", "post"),

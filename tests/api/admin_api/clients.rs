@@ -76,8 +76,10 @@ async fn a_created_client_gets_a_secret_shown_once_that_works() {
             "redirect_uris": [],
             "post_logout_redirect_uris": [],
             "resources": [ADMIN_API],
+            "introspect": [],
             "roles": [],
             "skip_consent": false,
+            "id_token_alg": null,
             "backchannel_logout_uri": null,
         })
     );

@@ -181,7 +181,11 @@ async fn an_administrator_works_through_the_console_in_a_browser() {
     browser.goto(&app.url("/admin/clients")).await;
     type_into(&browser, "#client_id", "reports").await;
     type_into(&browser, "#name", "Nightly reports").await;
-    type_into(&browser, "#grant_types", "client_credentials").await;
+    browser
+        .find("#grant_client_credentials")
+        .await
+        .click()
+        .await;
     let clients = app.url("/admin/clients");
     submit(&browser, "/admin/clients", |url| url == clients).await;
     let secret = browser.find("p.secret#client-secret").await.text().await;

@@ -190,7 +190,9 @@ async fn a_public_client_has_no_secret_and_errors_keep_the_form() {
         assert!(shown_secret(&answer).is_none());
         assert_eq!(answer.value("client_id").as_deref(), Some(client_id));
         assert_eq!(answer.value("name").as_deref(), Some("Typed name"));
-        assert_eq!(answer.value("grant_types").as_deref(), Some(grants));
+        // Grants are checkboxes: the one ticked stays ticked.
+        let ticked = format!("name=\"grant_types\" value=\"{grants}\" checked");
+        assert_eq!(answer.html.contains(&ticked), grants != "teleport");
         let typed = between(
             &answer.html,
             "name=\"redirect_uris\" rows=\"3\">",
@@ -287,7 +289,11 @@ async fn roles_and_apis_are_managed_from_the_roles_page() {
             &[("api", "nowhere"), ("permission", "x:y")],
             "not found",
         ),
-        ("/admin/roles/admin/delete", &[], "built in"),
+        (
+            "/admin/roles/admin/delete",
+            &[("confirm", "yes")],
+            "built in",
+        ),
     ];
     for (path, fields, message) in mistakes {
         let answer = admin.submit(path, fields).await;
@@ -300,7 +306,9 @@ async fn roles_and_apis_are_managed_from_the_roles_page() {
     }
     assert_eq!(audit(&app, "admin.role.").len(), 2);
 
-    let done = admin.submit("/admin/roles/reporter/delete", &[]).await;
+    let done = admin
+        .submit("/admin/roles/reporter/delete", &[("confirm", "yes")])
+        .await;
     assert_eq!(done.location(), "/admin/roles?notice=saved");
     audited_once(&app, "admin.role.deleted", &root);
     assert!(

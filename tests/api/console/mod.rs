@@ -9,6 +9,7 @@
 
 mod access;
 mod audit_log;
+mod client_page;
 mod csrf;
 mod directory;
 mod ended_sign_ins;
