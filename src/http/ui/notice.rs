@@ -66,12 +66,13 @@ pub async fn landing(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
 }
 
 /// `/login` with neither a pending request nor a page to return to: it was
-/// opened directly (a bookmark, a typed address). Nothing has expired.
+/// opened directly (a bookmark, a typed address). Nothing has expired, but
+/// the request lacks what the page needs: 400, with directions.
 pub fn login_without_request() -> Result<HttpResponse, AppError> {
     NoticePage {
         title: "Sign in from your application",
         message: "Applications bring you to this page when you sign in to them. Open the application you want to use and sign in from there. Administrators sign in to the console.",
         links: &[CONSOLE],
     }
-    .respond(StatusCode::OK)
+    .respond(StatusCode::BAD_REQUEST)
 }

@@ -139,17 +139,17 @@ async fn nobody_disables_or_deletes_themselves_or_the_last_administrator() {
         (
             "/admin/users/root/disable",
             &[][..],
-            "you cannot disable your own account; ask another administrator",
+            "You cannot disable your own account; ask another administrator",
         ),
         (
             "/admin/users/root/delete",
             &[("confirm", "yes")][..],
-            "you cannot delete your own account; ask another administrator",
+            "You cannot delete your own account; ask another administrator",
         ),
         (
             "/admin/users/root/revoke-role",
             &[("role", "admin")][..],
-            "this would leave no enabled user with the \"admin\" role",
+            "This would leave no enabled user with the \"admin\" role",
         ),
     ] {
         let refused = admin.submit(path, fields).await;

@@ -39,7 +39,7 @@ async fn the_root_says_what_this_server_is_and_links_its_public_parts() {
 async fn login_opened_directly_says_where_to_go_rather_than_expired() {
     let app = TestApp::spawn().await;
     let response = app.get("/login").await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 400);
     let html = response.text().await.unwrap();
     assert!(!html.contains("expired"), "{html}");
     assert!(
