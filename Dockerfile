@@ -26,10 +26,11 @@ RUN mkdir src \
     && cargo build --release --locked --bin gatehouse \
     && rm -rf src
 
-# The application: templates (askama), migrations and config/default.toml are
-# compiled into the binary.
+# The application: templates (askama), static files, migrations and
+# config/default.toml are compiled into the binary.
 COPY src ./src
 COPY templates ./templates
+COPY static ./static
 COPY migrations ./migrations
 COPY config ./config
 # COPY keeps the files' old mtimes; make sure cargo rebuilds over the stub.
@@ -54,8 +55,6 @@ RUN groupadd --system --gid 10001 gatehouse \
 
 WORKDIR /app
 COPY --from=builder /usr/local/bin/gatehouse /app/gatehouse
-# Served from ./static, relative to the working directory.
-COPY static /app/static
 RUN ln -s /app/gatehouse /usr/local/bin/gatehouse
 
 # Listen on every interface inside the container; the metrics listener stays

@@ -393,7 +393,8 @@ impl Settings {
 }
 
 fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
-    let url = Url::parse(issuer).map_err(|e| err(format!("server.issuer {issuer:?}: {e}")))?;
+    let url =
+        parse_absolute_url(issuer).map_err(|e| err(format!("server.issuer {issuer:?} {e}")))?;
     if issuer.ends_with('/') {
         return Err(err(format!(
             "server.issuer {issuer:?} must not end with '/': it is compared byte for byte"
@@ -413,6 +414,32 @@ fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
         ))),
         other => Err(err(format!("server.issuer: unsupported scheme {other:?}"))),
     }
+}
+
+/// Why a configured or registered URL did not parse, worded to follow the
+/// value it names: `redirect URI "x" must be an absolute URL such as …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlProblem(String);
+
+impl fmt::Display for UrlProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An absolute URL. A value without a scheme (`school.example.com/cb`) is
+/// the common mistake, and the parser's own words for it ("relative URL
+/// without a base") tell an operator nothing: say what to write instead.
+pub fn parse_absolute_url(input: &str) -> Result<Url, UrlProblem> {
+    Url::parse(input).map_err(|error| {
+        UrlProblem(match error {
+            url::ParseError::RelativeUrlWithoutBase => format!(
+                "must be an absolute URL such as https://{}",
+                input.trim_start_matches('/')
+            ),
+            other => format!("is not a valid URL: {other}"),
+        })
+    })
 }
 
 /// True for `localhost`, 127.0.0.0/8 and `[::1]`.

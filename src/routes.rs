@@ -1,6 +1,7 @@
 //! Route paths: plain constants shared by the router (`http`) and the
 //! discovery document (`oidc::discovery`), so the two cannot disagree.
 
+pub const HOME: &str = "/";
 pub const DISCOVERY: &str = "/.well-known/openid-configuration";
 pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 pub const JWKS: &str = "/jwks.json";

@@ -23,19 +23,26 @@ pub fn run(
             let keys = state
                 .db
                 .run_blocking(|conn| views::keys::list(conn, policy, now))?;
+            // The last column is not padded: no trailing blanks. SIGNS_UNTIL
+            // is when the key stops signing (a scheduled retirement is in
+            // the future while the key is still active), or "-".
             println!(
-                "{:<45} {:<6} {:<8} {:<20} {:<20} {:<20}",
-                "KID", "ALG", "STATE", "CREATED", "SIGNS_FROM", "RETIRED"
+                "{:<45} {:<6} {:<8} {:<20} {:<20} SIGNS_UNTIL",
+                "KID", "ALG", "STATE", "CREATED", "SIGNS_FROM"
             );
             for key in keys {
+                let signs_until = match (key.retired_at, key.revoked_at) {
+                    (Some(retired), Some(revoked)) => Some(retired.min(revoked)),
+                    (retired, revoked) => retired.or(revoked),
+                };
                 println!(
-                    "{:<45} {:<6} {:<8} {:<20} {:<20} {:<20}",
+                    "{:<45} {:<6} {:<8} {:<20} {:<20} {}",
                     key.kid,
                     key.alg,
                     key.state,
                     crate::utc::rfc3339(key.created_at),
                     crate::utc::rfc3339(key.activates_at),
-                    key.retired_at
+                    signs_until
                         .map(crate::utc::rfc3339)
                         .unwrap_or_else(|| "-".into())
                 );

@@ -37,6 +37,11 @@ pub fn run(settings: Settings, clock: Arc<dyn Clock>) -> Result<(), CliError> {
             token.expose()
         );
     }
+    // The address bound, not the one asked for: with port 0 it is the only
+    // way to learn where the server is.
+    let listen = listener
+        .local_addr()
+        .map_or(listen, |address| address.to_string());
     tracing::info!(%issuer, %listen, metrics = %metrics_listen, backend = ?state.db.backend(), "gatehouse starting");
     actix_web_system(move || async move {
         let running = server::start(state, listener, metrics_listener)?;

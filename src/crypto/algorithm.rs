@@ -44,7 +44,8 @@ impl SigningAlgorithm {
 
 impl fmt::Display for SigningAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`, not `write_str`: tables (`keys list`) align it with `{:<6}`.
+        f.pad(self.as_str())
     }
 }
 

@@ -164,10 +164,7 @@ mod tests {
         assert_eq!(dummy.algorithm, real.algorithm);
         assert_eq!(dummy.version, real.version);
         assert_eq!(dummy.params, real.params);
-        assert_eq!(
-            dummy.hash.map(|h| h.len()),
-            real.hash.map(|h| h.len())
-        );
+        assert_eq!(dummy.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
         assert_ne!(dummy.salt, real.salt);
     }
 

@@ -58,6 +58,20 @@ pub fn redeem(
     Ok(updated == 1)
 }
 
+/// Records that the exchange which redeemed the code was refused (a wrong
+/// `redirect_uri` or `code_verifier`, …): it bought no token, so the token
+/// id `redeem` reserved is cleared. A later presentation then finds a
+/// spent code with nothing to revoke, and is not taken for a replay.
+pub fn record_failed_exchange(conn: &mut DbConnection, code_hash: &str) -> Result<(), DbError> {
+    diesel::update(authorization_codes::table.find(code_hash))
+        .set((
+            authorization_codes::access_token_jti.eq(None::<String>),
+            authorization_codes::access_token_expires_at.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn find(
     conn: &mut DbConnection,
     code_hash: &str,

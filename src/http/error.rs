@@ -59,8 +59,25 @@ pub struct ErrorPage<'a> {
     pub message: &'a str,
 }
 
+/// A message as a page shows it: a sentence, capitalised and closed with a
+/// full stop. The domain words its errors for the command line (`user
+/// "bob" not found`); a page puts them beside its own sentences.
+pub fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let mut chars = message.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// Renders the HTML error page with `status`.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let message = &sentence(message);
     let body = ErrorPage { title, message }
         .render()
         .unwrap_or_else(|_| format!("{title}: {message}"));
@@ -118,5 +135,22 @@ impl ResponseError for AppError {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(
+            sentence("user \"bob\" not found"),
+            "User \"bob\" not found."
+        );
+        assert_eq!(sentence("Already a sentence."), "Already a sentence.");
+        assert_eq!(sentence("  why? "), "Why?");
+        assert_eq!(sentence("élan"), "Élan.");
+        assert_eq!(sentence(""), "");
     }
 }

@@ -14,6 +14,7 @@ mod session_cookie;
 pub use crate::routes;
 
 pub mod server;
+mod static_files;
 mod ui;
 mod wellknown;
 

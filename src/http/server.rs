@@ -4,7 +4,9 @@ use std::{net::TcpListener, time::Duration};
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, middleware::from_fn, web};
 
-use super::{Metrics, admin_api, console, health, middleware, oauth, routes, ui, wellknown};
+use super::{
+    Metrics, admin_api, console, health, middleware, oauth, routes, static_files, ui, wellknown,
+};
 use crate::app::AppState;
 
 /// How often each node checks whether a key is due for scheduled rotation.
@@ -75,7 +77,7 @@ pub fn start(
             .wrap(from_fn(middleware::observe))
             .wrap(from_fn(middleware::security_headers))
             .configure(configure)
-            .service(actix_files::Files::new(routes::STATIC, static_dir()))
+            .configure(static_files::configure)
             .default_service(web::to(not_found))
     })
     .shutdown_timeout(10);
@@ -109,18 +111,7 @@ pub fn start(
     })
 }
 
-/// Static files live beside the crate in development and beside the binary
-/// (`/app/static` in the container) in production.
-fn static_dir() -> std::path::PathBuf {
-    let beside_crate = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    if beside_crate.is_dir() {
-        beside_crate
-    } else {
-        std::path::PathBuf::from("static")
-    }
-}
-
-async fn not_found() -> HttpResponse {
+pub(super) async fn not_found() -> HttpResponse {
     super::error::error_page(
         actix_web::http::StatusCode::NOT_FOUND,
         "Not found",

@@ -96,48 +96,61 @@ pub async fn start(
                 permission_scopes.iter().any(|p| p == s)
             }) {
                 Ok(request) => request,
-                Err(Rejection::Page(message)) => return Ok(Step::Page(message)),
+                Err(Rejection::Page(message)) => {
+                    // Debug-quoted: the client_id is whatever was sent.
+                    tracing::warn!(client_id = ?client_id, reason = %message, "authorization request refused");
+                    return Ok(Step::Page(message));
+                }
                 Err(Rejection::Redirect {
                     redirect_uri,
                     state,
                     error,
                 }) => {
-                    return Ok(Step::Redirect(redirect::error(
+                    return Ok(refused(
+                        &client_id,
                         &redirect_uri,
                         &error,
                         state.as_deref(),
                         &issuer,
-                    )));
+                    ));
                 }
             };
             let session = match &session_cookie {
                 Some(cookie) => sessions::current(conn, cookie, &settings.sessions, now)?,
                 None => None,
             };
+            // Why a login is needed, if it is, in words for `prompt=none`.
             let needs_login = match &session {
-                None => true,
-                Some(session) => {
-                    request.prompt.login
-                        || request
-                            .max_age
-                            .is_some_and(|max_age| now - session.auth_time > max_age)
-                        || hinted_sub
-                            .as_ref()
-                            .is_some_and(|sub| sub.as_deref() != Some(session.user_id.as_str()))
+                None => Some("nobody is signed in"),
+                Some(_) if request.prompt.login => Some("prompt=login asks for a new sign-in"),
+                Some(session)
+                    if request
+                        .max_age
+                        .is_some_and(|max_age| now - session.auth_time > max_age) =>
+                {
+                    Some("the sign-in is older than max_age allows")
                 }
+                Some(session) => match &hinted_sub {
+                    Some(None) => Some("the id_token_hint is not valid"),
+                    Some(Some(sub)) if *sub != session.user_id => {
+                        Some("the user named by id_token_hint is not the one signed in")
+                    }
+                    _ => None,
+                },
             };
-            if needs_login && request.prompt.none {
-                let error = OAuthError::new(
-                    ErrorCode::LoginRequired,
-                    "the user the request names is not signed in",
-                );
-                return Ok(Step::Redirect(redirect::error(
+            if let Some(reason) = needs_login
+                && request.prompt.none
+            {
+                let error = OAuthError::new(ErrorCode::LoginRequired, reason);
+                return Ok(refused(
+                    &client_id,
                     &request.redirect_uri,
                     &error,
                     request.state.as_deref(),
                     &issuer,
-                )));
+                ));
             }
+            let needs_login = needs_login.is_some();
             let signed_in = if needs_login { None } else { session };
             if !make_room(conn, &browser, &settings.authorize, now)? {
                 return Ok(Step::TooManyPending);
@@ -149,6 +162,25 @@ pub async fn start(
             }
         })
         .await
+}
+
+/// An error for the client at its verified redirect URI, logged at `warn`
+/// with the reason: the client sees only the redirect, and whoever looks
+/// into "signing in does not work" finds why in the log.
+fn refused(
+    client_id: &str,
+    redirect_uri: &str,
+    error: &OAuthError,
+    state: Option<&str>,
+    issuer: &str,
+) -> Step {
+    tracing::warn!(
+        client_id = ?client_id,
+        error = error.code.as_str(),
+        reason = %error.description,
+        "authorization request refused"
+    );
+    Step::Redirect(redirect::error(redirect_uri, error, state, issuer))
 }
 
 /// The requested scopes that name a permission on one of the client's APIs,
@@ -458,12 +490,13 @@ fn proceed(
                 ErrorCode::ConsentRequired,
                 "the user has not consented to this request",
             );
-            return Ok(Step::Redirect(redirect::error(
+            return Ok(refused(
+                &row.client_id,
                 &row.redirect_uri,
                 &error,
                 row.state.as_deref(),
                 settings.issuer(),
-            )));
+            ));
         }
         return Ok(Step::Consent {
             request_id: request_id.to_owned(),

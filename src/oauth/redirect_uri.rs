@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::config::is_loopback_host;
+use crate::config::{is_loopback_host, parse_absolute_url};
 
 /// A redirect URI fit for registration: absolute, no fragment, and https
 /// unless the host is loopback (RFC 8252 native apps) or the scheme is a
@@ -12,7 +12,7 @@ pub struct RedirectUri(String);
 
 impl RedirectUri {
     pub fn parse(input: &str) -> Result<Self, String> {
-        let url = Url::parse(input).map_err(|e| format!("redirect URI {input:?}: {e}"))?;
+        let url = parse_absolute_url(input).map_err(|e| format!("redirect URI {input:?} {e}"))?;
         if url.fragment().is_some() || input.contains('#') {
             return Err(format!(
                 "redirect URI {input:?} must not contain a fragment"

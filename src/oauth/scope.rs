@@ -3,16 +3,10 @@
 
 use oxide_auth::primitives::scope::Scope as OxideScope;
 
-/// OIDC scopes advertised in discovery.
-pub const SUPPORTED_SCOPES: &[&str] = &[
-    "openid",
-    "profile",
-    "email",
-    "address",
-    "phone",
-    "roles",
-    "offline_access",
-];
+/// OIDC scopes advertised in discovery. Not `address` or `phone`: users
+/// have no such attributes, and advertising a scope promises its claims.
+/// Asked for, they are dropped from the grant like any unknown scope.
+pub const SUPPORTED_SCOPES: &[&str] = &["openid", "profile", "email", "roles", "offline_access"];
 
 /// A scope token per RFC 6749 §3.3: printable ASCII except space, `"` and `\`.
 pub fn is_valid_scope_token(token: &str) -> bool {

@@ -25,9 +25,7 @@ pub const SUPPORTED_CLAIMS: &[&str] = &[
     "roles",
 ];
 
-/// The user's claims the granted scopes allow. `address` and `phone` are
-/// accepted scopes, but no user has those attributes yet: they release
-/// nothing rather than fail.
+/// The user's claims the granted scopes allow.
 pub fn user_claims(user: &UserRow, roles: &[String], scopes: &Scopes) -> Map<String, Value> {
     let mut claims = Map::new();
     if scopes.contains("profile") {

@@ -39,7 +39,7 @@ pub async fn evaluate(
     };
     let redirect = match (params.get("post_logout_redirect_uri"), client_id, bad_hint) {
         (Some(uri), Some(client_id), false) => {
-            let (uri, wanted) = (uri.to_owned(), client_id);
+            let (uri, wanted) = (uri.to_owned(), client_id.clone());
             let registered = state
                 .db
                 .run(move |conn| {
@@ -48,6 +48,12 @@ pub async fn evaluate(
                     }))
                 })
                 .await?;
+            if !registered {
+                ignored_redirect(
+                    Some(&client_id),
+                    "it is not registered for this client (or the client is unknown or disabled)",
+                );
+            }
             registered.then(|| {
                 with_state(
                     params.get("post_logout_redirect_uri").unwrap_or_default(),
@@ -55,7 +61,20 @@ pub async fn evaluate(
                 )
             })
         }
-        _ => None,
+        (Some(_), client_id, true) => {
+            ignored_redirect(client_id.as_deref(), "the id_token_hint is not valid");
+            None
+        }
+        (Some(_), None, false) => {
+            let reason = if params.get("client_id").is_some() {
+                "client_id names another client than the id_token_hint"
+            } else {
+                "neither client_id nor id_token_hint says which client it belongs to"
+            };
+            ignored_redirect(params.get("client_id"), reason);
+            None
+        }
+        (None, _, _) => None,
     };
     let silent = match (&hint, session) {
         (Some(hint), Some(session)) => {
@@ -73,6 +92,17 @@ pub async fn evaluate(
         silent,
         bad_hint,
     })
+}
+
+/// The person still sees the logout page, but the application that sent
+/// them never gets them back: say why where its operator will look.
+fn ignored_redirect(client_id: Option<&str>, reason: &str) {
+    // Debug-quoted: a client_id parameter is whatever was sent.
+    tracing::warn!(
+        client_id = ?client_id.unwrap_or("-"),
+        reason,
+        "post_logout_redirect_uri ignored"
+    );
 }
 
 fn with_state(uri: &str, state: Option<&str>) -> String {

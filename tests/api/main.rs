@@ -21,6 +21,7 @@ mod foundation_keys;
 mod foundation_setup;
 mod hostile;
 mod lifecycle;
+mod polish;
 mod races;
 mod resource_servers;
 mod sign_in;

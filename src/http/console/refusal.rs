@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 
 use super::session::ConsoleError;
 use crate::accounts::AccountError;
+use crate::http::error::sentence;
 
 pub struct Refusal {
     pub status: StatusCode,
@@ -20,7 +21,7 @@ impl Refusal {
             AccountError::Db(db) => Err(db.into()),
             AccountError::Forbidden(message) => Ok(Self {
                 status: StatusCode::FORBIDDEN,
-                message,
+                message: sentence(&message),
             }),
             other => Ok(Self::invalid(&other.to_string())),
         }
@@ -30,7 +31,7 @@ impl Refusal {
     pub fn invalid(message: &str) -> Self {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: message.to_owned(),
+            message: sentence(message),
         }
     }
 }

@@ -19,6 +19,15 @@ pub fn json_error(error: &OAuthError) -> HttpResponse {
         ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     };
+    // A refusal is logged with its reason (the client alone sees the body);
+    // a server error was logged where it happened.
+    if error.code != ErrorCode::ServerError {
+        tracing::warn!(
+            error = error.code.as_str(),
+            reason = %error.description,
+            "protocol request refused"
+        );
+    }
     let mut builder = HttpResponse::build(status);
     allow_any_origin(&mut builder)
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -43,8 +43,6 @@ fn describe(scope: &str) -> &'static str {
         "openid" => "Know who you are (your account identifier)",
         "profile" => "See your name and username",
         "email" => "See your email address",
-        "address" => "See your postal address",
-        "phone" => "See your phone number",
         "roles" => "See the roles you hold",
         "offline_access" => "Stay signed in when you are away (refresh tokens)",
         _ => "Act on your behalf with this permission",

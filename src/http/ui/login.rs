@@ -91,6 +91,9 @@ pub async fn show(
     query: web::Query<RequestQuery>,
 ) -> Result<HttpResponse, AppError> {
     let RequestQuery { request, return_to } = query.into_inner();
+    if request.is_empty() && return_to.is_empty() {
+        return super::notice::login_without_request();
+    }
     if request.is_empty() {
         return show_console(&req, &state, &return_to);
     }
@@ -194,7 +197,10 @@ fn refusal(
     let (status, message, retry_after) = match outcome {
         LoginOutcome::Throttled { retry_after_secs } => (
             StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds."),
+            format!(
+                "Too many failed sign-in attempts. Try again in {}.",
+                wait_in_words(retry_after_secs)
+            ),
             Some(header::HeaderValue::from(retry_after_secs)),
         ),
         LoginOutcome::Busy { retry_after_secs } => (
@@ -214,6 +220,18 @@ fn refusal(
         response.headers_mut().insert(header::RETRY_AFTER, seconds);
     }
     Ok(response)
+}
+
+/// "1 second", "40 seconds", "15 minutes" (rounded up: never sooner than
+/// the throttle allows).
+fn wait_in_words(seconds: i64) -> String {
+    let (count, unit) = if seconds <= 90 {
+        (seconds.max(1), "second")
+    } else {
+        ((seconds + 59) / 60, "minute")
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural}")
 }
 
 fn show_console(
@@ -282,7 +300,7 @@ async fn submit_console(
 
 #[cfg(test)]
 mod tests {
-    use super::safe_return_path;
+    use super::{safe_return_path, wait_in_words};
 
     #[test]
     fn only_same_origin_paths_are_accepted() {
@@ -295,5 +313,14 @@ mod tests {
         assert_eq!(safe_return_path("https://evil.example.com/"), None);
         assert_eq!(safe_return_path("/admin\nSet-Cookie: x"), None);
         assert_eq!(safe_return_path(""), None);
+    }
+
+    #[test]
+    fn waits_are_worded_with_the_right_plural() {
+        assert_eq!(wait_in_words(1), "1 second");
+        assert_eq!(wait_in_words(0), "1 second");
+        assert_eq!(wait_in_words(40), "40 seconds");
+        assert_eq!(wait_in_words(91), "2 minutes");
+        assert_eq!(wait_in_words(900), "15 minutes");
     }
 }

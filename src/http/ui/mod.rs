@@ -7,29 +7,31 @@ use super::routes;
 mod consent;
 mod login;
 mod logout;
+mod notice;
 mod setup;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource(routes::SETUP)
-            .route(web::get().to(setup::show))
-            .route(web::post().to(setup::submit)),
-    )
-    .service(
-        web::resource(routes::LOGIN)
-            .route(web::get().to(login::show))
-            .route(web::post().to(login::submit)),
-    )
-    .service(
-        web::resource(routes::CONSENT)
-            .route(web::get().to(consent::show))
-            .route(web::post().to(consent::submit)),
-    )
-    .service(
-        web::resource(routes::LOGOUT)
-            .route(web::get().to(logout::get))
-            .route(web::post().to(logout::post)),
-    );
+    cfg.route(routes::HOME, web::get().to(notice::landing))
+        .service(
+            web::resource(routes::SETUP)
+                .route(web::get().to(setup::show))
+                .route(web::post().to(setup::submit)),
+        )
+        .service(
+            web::resource(routes::LOGIN)
+                .route(web::get().to(login::show))
+                .route(web::post().to(login::submit)),
+        )
+        .service(
+            web::resource(routes::CONSENT)
+                .route(web::get().to(consent::show))
+                .route(web::post().to(consent::submit)),
+        )
+        .service(
+            web::resource(routes::LOGOUT)
+                .route(web::get().to(logout::get))
+                .route(web::post().to(logout::post)),
+        );
 }
 
 /// Whether cookies must be `Secure` (and `__Host-`): the issuer is https.

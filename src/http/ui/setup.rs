@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::notice::{CONSOLE, NoticePage};
 use super::secure_cookies;
 use crate::accounts::{
     AccountError,
@@ -11,7 +12,10 @@ use crate::accounts::{
     users::{self, NewUser},
 };
 use crate::app::AppState;
-use crate::http::{AppError, csrf, error::error_page};
+use crate::http::{
+    AppError, csrf,
+    error::{error_page, sentence},
+};
 use crate::secret::Secret;
 
 #[derive(Template)]
@@ -21,13 +25,6 @@ struct SetupPage<'a> {
     csrf_token: &'a str,
     username: &'a str,
     error: Option<&'a str>,
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage<'a> {
-    title: &'a str,
-    message: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -153,7 +150,7 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form.token,
             &form.username,
-            Some(message),
+            Some(&sentence(message)),
         )
     };
     if form.password != form.password_confirm {
@@ -186,14 +183,12 @@ pub async fn submit(
     match outcome {
         Ok(SetupState::Open) => {
             tracing::info!(target: "audit", username = %username, "first administrator created");
-            html(
-                StatusCode::OK,
-                MessagePage {
-                    title: "Gatehouse is ready",
-                    message: "The administrator account was created. You can now sign in with it.",
-                }
-                .render(),
-            )
+            NoticePage {
+                title: "Gatehouse is ready",
+                message: "The administrator account was created. Sign in to the administration console with it.",
+                links: &[CONSOLE],
+            }
+            .respond(StatusCode::OK)
         }
         Ok(other) => Ok(refused(other)),
         Err(AccountError::Db(db)) => Err(AppError::from(db)),

@@ -4,7 +4,7 @@ use super::{ActiveUser, GrantError, choose_resource};
 use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::crypto::random;
-use crate::db;
+use crate::db::{self, DbConnection, DbError, authorization_codes::AuthorizationCodeRow};
 use crate::oauth::{
     GrantType, OAuthClient, OAuthError,
     issue::{self, Grantee},
@@ -31,10 +31,12 @@ pub async fn exchange(
     // so that a replay at any later moment finds what to revoke.
     let token_id = issue::AccessTokenId::new(state, now);
     let reserved = token_id.clone();
-    // No transaction: a replay's revocations must commit although the
-    // request is refused (`Db::run` keeps writes made before an `Err`).
+    let presented = params.clone();
     let grants = crate::accounts::grants::current(state).await?;
-    let (row, holder) = state
+    // No transaction: a replay's revocations, and a refused exchange's
+    // record, must commit although the request is refused (`Db::run` keeps
+    // writes made before an `Err`).
+    let (row, resource, holder) = state
         .db
         .run(move |conn| {
             let Some(row) = db::authorization_codes::find(conn, &code_hash)? else {
@@ -55,62 +57,35 @@ pub async fn exchange(
                 &reserved.jti,
                 reserved.expires_at,
             )? {
-                // A replayed code may be stolen: refuse what it bought. Read
-                // the row again: the winner may have redeemed it since.
-                let row = db::authorization_codes::find(conn, &code_hash)?.unwrap_or(row);
-                if let (Some(jti), Some(expires_at)) =
-                    (&row.access_token_jti, row.access_token_expires_at)
-                {
-                    db::revoked_tokens::revoke(conn, jti, expires_at, now)?;
-                    // …including the refresh token family started with it.
-                    for family in db::refresh_tokens::families_started_by(conn, jti)? {
-                        refresh::revoke_family(conn, &family, now)?;
-                    }
-                }
-                audit::record(
-                    conn,
-                    Event {
-                        kind: "code.replayed",
-                        subject: Some(&row.user_id),
-                        actor: Some(&client_id),
-                        ..Event::default()
-                    },
-                    now,
-                )?;
-                return Err(
-                    OAuthError::invalid_grant("the authorization code was already used").into(),
-                );
+                return Err(refuse_second_presentation(conn, row, &client_id, now)?.into());
             }
-            // Read in the same round trip: the user the code speaks for.
-            let user = db::users::find_by_id(conn, &row.user_id)?;
-            let roles = db::users::role_names(conn, &row.user_id)?;
-            Ok::<_, GrantError>((row, (user, roles)))
+            // Checked after redeeming: a code is single use whatever the
+            // outcome, so a wrong verifier cannot be retried until it fits.
+            match check_presentation(&row, &presented, now) {
+                Ok(resource) => {
+                    // Read in the same round trip: the user the code speaks for.
+                    let user = db::users::find_by_id(conn, &row.user_id)?;
+                    let roles = db::users::role_names(conn, &row.user_id)?;
+                    Ok((row, resource, (user, roles)))
+                }
+                Err(error) => {
+                    db::authorization_codes::record_failed_exchange(conn, &code_hash)?;
+                    audit::record(
+                        conn,
+                        Event {
+                            kind: "code.exchange_failed",
+                            subject: Some(&row.user_id),
+                            actor: Some(&client_id),
+                            details: Some(serde_json::json!({ "reason": error.description })),
+                            ..Event::default()
+                        },
+                        now,
+                    )?;
+                    Err(error.into())
+                }
+            }
         })
         .await?;
-    if row.expires_at <= now {
-        return Err(OAuthError::invalid_grant("the authorization code has expired").into());
-    }
-    // redirect_uri is required, and must be identical, iff /authorize had it.
-    match params.get("redirect_uri") {
-        Some(sent) if sent != row.redirect_uri => {
-            return Err(OAuthError::invalid_grant(
-                "redirect_uri does not match the authorization request",
-            )
-            .into());
-        }
-        None if row.redirect_uri_sent => {
-            return Err(OAuthError::invalid_grant("redirect_uri is required").into());
-        }
-        _ => {}
-    }
-    pkce::verify(row.code_challenge.as_deref(), params.get("code_verifier"))?;
-
-    let granted_resources: Vec<String> = row
-        .resources
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    let resource = choose_resource(&granted_resources, params)?;
     let stored_scopes = Scopes::from_stored(&row.scope);
     let (user, roles) = holder;
     let Some(user) = user.filter(|u| !u.disabled) else {
@@ -203,4 +178,74 @@ pub async fn exchange(
         refresh_token: refresh_token.map(|t| t.into_inner()),
         scope: Some(scopes.to_string_list()),
     })
+}
+
+/// The code was presented before. If that exchange bought tokens, this is
+/// a replay and the code may be stolen: revoke what it bought and say so
+/// in the audit log. If that exchange was refused (its reason is in the
+/// audit log already), nothing was bought and nothing is under attack.
+fn refuse_second_presentation(
+    conn: &mut DbConnection,
+    row: AuthorizationCodeRow,
+    client_id: &str,
+    now: i64,
+) -> Result<OAuthError, DbError> {
+    // Read the row again: the winner may have redeemed it since.
+    let row = db::authorization_codes::find(conn, &row.code_hash)?.unwrap_or(row);
+    let (Some(jti), Some(expires_at)) = (&row.access_token_jti, row.access_token_expires_at) else {
+        return Ok(OAuthError::invalid_grant(
+            "the authorization code was spent by an earlier token request that failed; start a new authorization request",
+        ));
+    };
+    db::revoked_tokens::revoke(conn, jti, expires_at, now)?;
+    // …including the refresh token family started with it.
+    for family in db::refresh_tokens::families_started_by(conn, jti)? {
+        refresh::revoke_family(conn, &family, now)?;
+    }
+    audit::record(
+        conn,
+        Event {
+            kind: "code.replayed",
+            subject: Some(&row.user_id),
+            actor: Some(client_id),
+            ..Event::default()
+        },
+        now,
+    )?;
+    Ok(OAuthError::invalid_grant(
+        "the authorization code was already used",
+    ))
+}
+
+/// What the token request must match of the authorization request; the
+/// resource (RFC 8707) the token is for.
+fn check_presentation(
+    row: &AuthorizationCodeRow,
+    params: &Params,
+    now: i64,
+) -> Result<Option<String>, OAuthError> {
+    if row.expires_at <= now {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code has expired",
+        ));
+    }
+    // redirect_uri is required, and must be identical, iff /authorize had it.
+    match params.get("redirect_uri") {
+        Some(sent) if sent != row.redirect_uri => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+        None if row.redirect_uri_sent => {
+            return Err(OAuthError::invalid_grant("redirect_uri is required"));
+        }
+        _ => {}
+    }
+    pkce::verify(row.code_challenge.as_deref(), params.get("code_verifier"))?;
+    let granted_resources: Vec<String> = row
+        .resources
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    choose_resource(&granted_resources, params)
 }

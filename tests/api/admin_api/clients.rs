@@ -72,7 +72,7 @@ async fn a_created_client_gets_a_secret_shown_once_that_works() {
             "public": false,
             "disabled": false,
             "grant_types": ["client_credentials"],
-            "scopes": ["openid", "profile", "email", "address", "phone", "roles", "offline_access"],
+            "scopes": ["openid", "profile", "email", "roles", "offline_access"],
             "redirect_uris": [],
             "post_logout_redirect_uris": [],
             "resources": [ADMIN_API],

@@ -27,7 +27,7 @@ async fn a_users_write_only_administrator_cannot_hand_out_admin() {
     assert!(refused.html.contains("<h1>carol</h1>"), "{refused:?}");
     let message = refused.error().unwrap_or_else(|| panic!("{refused:?}"));
     assert!(
-        message.contains("you may not hand out or change role \"admin\"")
+        message.contains("You may not hand out or change role \"admin\"")
             && message.contains("which you do not hold"),
         "{message}"
     );
@@ -66,7 +66,7 @@ async fn a_users_write_only_administrator_cannot_hand_out_admin() {
         refused
             .error()
             .unwrap()
-            .contains("you may not manage user \"root\""),
+            .contains("You may not manage user \"root\""),
         "{refused:?}"
     );
     assert_eq!(find_user(&app, "root").unwrap().password_hash, root_hash);
@@ -107,7 +107,7 @@ async fn a_clients_administrator_cannot_give_a_client_more_than_they_hold() {
         refused
             .error()
             .unwrap()
-            .contains("you may not hand out or change role \"admin\""),
+            .contains("You may not hand out or change role \"admin\""),
         "{refused:?}"
     );
     let roles = |app: &TestApp| {
@@ -139,17 +139,17 @@ async fn nobody_disables_or_deletes_themselves_or_the_last_administrator() {
         (
             "/admin/users/root/disable",
             &[][..],
-            "you cannot disable your own account; ask another administrator",
+            "You cannot disable your own account; ask another administrator",
         ),
         (
             "/admin/users/root/delete",
             &[("confirm", "yes")][..],
-            "you cannot delete your own account; ask another administrator",
+            "You cannot delete your own account; ask another administrator",
         ),
         (
             "/admin/users/root/revoke-role",
             &[("role", "admin")][..],
-            "this would leave no enabled user with the \"admin\" role",
+            "This would leave no enabled user with the \"admin\" role",
         ),
     ] {
         let refused = admin.submit(path, fields).await;

@@ -142,8 +142,8 @@ async fn all_scopes_together_and_claims_the_user_lacks_are_no_error() {
     // No email and no name.
     flow::add_user(&app, "alice", &[]);
     let secret = flow::add_client(&app, "web", &[]);
-    let tokens = flow::tokens_for(&app, &secret, "openid profile email address phone roles").await;
-    assert_eq!(tokens["scope"], "openid profile email address phone roles");
+    let tokens = flow::tokens_for(&app, &secret, "openid profile email roles").await;
+    assert_eq!(tokens["scope"], "openid profile email roles");
     let (_, claims) = flow::jwt_parts(tokens["id_token"].as_str().unwrap());
     assert!(claims.get("email").is_none(), "{claims}");
     assert!(claims.get("name").is_none(), "{claims}");
