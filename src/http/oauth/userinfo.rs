@@ -57,6 +57,8 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 fn challenge(status: StatusCode, value: &str) -> HttpResponse {
+    // A refused protocol request logs its reason at warn, as /token does.
+    tracing::warn!(endpoint = "/userinfo", %status, challenge = value, "request refused");
     allow_any_origin(&mut HttpResponse::build(status))
         .insert_header((header::WWW_AUTHENTICATE, value.to_owned()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
