@@ -141,7 +141,13 @@ pub fn build_state_on(
     let master = Arc::new(master_key(&settings)?);
     let policy = key_policy(&settings);
     let now = clock.now();
-    let keys = db.run_blocking(|conn| KeyStore::load(conn, master.clone(), policy, now))?;
+    // Nodes starting together on a new database would each create a first
+    // key per algorithm; under the lock the first creates them and the
+    // others load them.
+    let keys = db.transaction_blocking(|conn| {
+        db::advisory::lock_for_transaction(conn, db::advisory::Lock::InitialKeys)?;
+        KeyStore::load(conn, master.clone(), policy, now)
+    })?;
     let passwords = PasswordHasher::new(&settings.passwords)?;
     let hash_limiter = HashLimiter::new(&settings.passwords);
     Ok(AppState {

@@ -7,18 +7,16 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Applies pending migrations; returns how many ran. On PostgreSQL an
-/// advisory lock keeps several starting nodes from racing each other.
+/// advisory lock keeps several starting nodes from racing each other: the
+/// first applies them, the others wait and then find nothing to do.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
-    let applied = match conn {
-        DbConnection::Postgres(pg) => {
-            diesel::sql_query("SELECT pg_advisory_lock(7201)").execute(pg)?;
-            let result = pg.run_pending_migrations(POSTGRES).map(|v| v.len());
-            diesel::sql_query("SELECT pg_advisory_unlock(7201)").execute(pg)?;
-            result
-        }
-        DbConnection::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE).map(|v| v.len()),
-    };
-    applied.map_err(|e| DbError::Corrupt(format!("migration failed: {e}")))
+    super::advisory::with_session_lock(conn, super::advisory::Lock::Migrations, |conn| {
+        let applied = match conn {
+            DbConnection::Postgres(pg) => pg.run_pending_migrations(POSTGRES).map(|v| v.len()),
+            DbConnection::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE).map(|v| v.len()),
+        };
+        applied.map_err(|e| DbError::Corrupt(format!("migration failed: {e}")))
+    })
 }
 
 /// How far a database's schema is from this build, read without writing

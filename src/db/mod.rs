@@ -8,6 +8,7 @@ mod migrations;
 mod pool;
 pub mod schema;
 
+pub mod advisory;
 pub mod apis;
 pub mod audit;
 pub mod authorization_codes;

@@ -13,6 +13,7 @@ mod cli_directory;
 mod cli_keys;
 mod cli_users;
 mod client_update;
+mod cluster;
 mod console;
 mod drift;
 mod foundation;
