@@ -6,6 +6,10 @@
 //! The node that makes a change refreshes at once besides, once it has
 //! committed ([`refresh_now`]; `administration::keys::apply` does so).
 //!
+//! On PostgreSQL the epoch's bumps are also announced with `NOTIFY`, and
+//! every server follows them within milliseconds ([`listen`]); the poll is
+//! then the fallback for announcements lost while a listener reconnects.
+//!
 //! To make a new cache follow changes: implement [`Refresh`] for it and add
 //! it to [`refreshers`]. A cache that can simply be emptied ignores the
 //! connection.
@@ -17,6 +21,10 @@ use tokio::time::{Instant, MissedTickBehavior};
 use crate::app::AppState;
 use crate::crypto::KeyStore;
 use crate::db::{self, DbConnection};
+
+mod listen;
+
+pub use listen::listen;
 
 /// How often each server reads the change epoch.
 pub const POLL_EVERY: Duration = Duration::from_millis(500);

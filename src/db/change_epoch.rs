@@ -24,10 +24,12 @@ pub fn current(conn: &mut DbConnection) -> Result<i64, DbError> {
 
 /// Moves the epoch on, inside the caller's transaction. On PostgreSQL the
 /// row stays locked until that transaction ends, so concurrent changes
-/// bump it one after the other and none is lost.
+/// bump it one after the other and none is lost; and the bump is announced
+/// to every listening server (`super::notifications`), delivered when the
+/// transaction commits, so they need not wait for their next poll.
 pub fn bump(conn: &mut DbConnection) -> Result<(), DbError> {
     diesel::update(change_epoch::table.find(ROW))
         .set(change_epoch::epoch.eq(change_epoch::epoch + 1))
         .execute(conn)?;
-    Ok(())
+    super::notifications::announce(conn)
 }

@@ -20,6 +20,7 @@ pub mod consents;
 pub mod housekeeping;
 pub mod listings;
 pub mod login_failures;
+pub mod notifications;
 pub mod refresh_tokens;
 pub mod revoked_tokens;
 pub mod roles;
