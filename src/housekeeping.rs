@@ -132,9 +132,15 @@ pub async fn tend_wal(state: AppState) {
     }
 }
 
-pub async fn run(state: AppState) {
+/// Sweeps every `housekeeping.interval_secs` when it is this node's turn
+/// (`crate::jobs`: one node of a cluster sweeps).
+pub async fn run(state: AppState, jobs: crate::jobs::Jobs) {
     let every = Duration::from_secs(state.settings.housekeeping.interval_secs.max(1));
     loop {
+        if !jobs.my_turn(db::advisory::Lock::Housekeeping).await {
+            tokio::time::sleep(every).await;
+            continue;
+        }
         match sweep(&state).await {
             Ok(purged) if purged.total() > 0 => {
                 tracing::info!(?purged, "housekeeping purged expired rows")

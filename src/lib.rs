@@ -17,6 +17,7 @@ pub mod db;
 pub mod housekeeping;
 pub mod http;
 pub mod invalidation;
+pub mod jobs;
 pub mod oauth;
 pub mod oidc;
 pub mod routes;

@@ -87,6 +87,7 @@ impl r2d2::ManageConnection for Manager {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    url: DatabaseUrl,
 }
 
 impl std::fmt::Debug for Db {
@@ -131,11 +132,25 @@ impl Db {
             .test_on_check_out(backend == Backend::Postgres)
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build(manager)?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            url: url.clone(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The PostgreSQL URL, for the few connections of their own a server
+    /// keeps beside the pool (`notifications`, `advisory`); `None` on
+    /// SQLite.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Some(url),
+            DatabaseUrl::Sqlite(_) => None,
+        }
     }
 
     /// Runs `work` on a pooled connection on the blocking thread pool, with
@@ -152,6 +167,31 @@ impl Db {
     {
         let db = self.clone();
         spawn_blocking(move || db.run_blocking(work)).await
+    }
+
+    /// [`Db::run`] that gives up after `limit`, waiting for a connection
+    /// included: for readiness, which must answer while the database is
+    /// down rather than wait out the pool's own timeout.
+    pub async fn run_within<T, F>(&self, limit: Duration, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        let attempt = spawn_blocking(move || {
+            let mut conn = db.pool.get_timeout(limit)?;
+            work(&mut conn)
+        });
+        // A connection that hangs (a host gone without closing its
+        // sockets) is left to its thread; the answer does not wait for it.
+        tokio::time::timeout(limit, attempt)
+            .await
+            .unwrap_or_else(|_| {
+                Err(DbError::Unavailable(format!(
+                    "no answer within {} ms",
+                    limit.as_millis()
+                )))
+            })
     }
 
     /// Runs `work` in a transaction on the blocking thread pool. Any `Err`

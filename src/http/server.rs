@@ -153,11 +153,13 @@ impl RunningServer {
 
     /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
     pub async fn run(self) -> std::io::Result<()> {
+        let jobs = crate::jobs::Jobs::new(&self.state.db);
         let background = [
-            actix_web::rt::spawn(rotate_due_keys(self.state.clone())),
+            actix_web::rt::spawn(rotate_due_keys(self.state.clone(), jobs.clone())),
             actix_web::rt::spawn(crate::invalidation::watch(self.state.clone())),
+            actix_web::rt::spawn(crate::invalidation::listen(self.state.clone())),
             actix_web::rt::spawn(write_audit_batches(self.state.clone())),
-            actix_web::rt::spawn(crate::housekeeping::run(self.state.clone())),
+            actix_web::rt::spawn(crate::housekeeping::run(self.state.clone(), jobs)),
             actix_web::rt::spawn(crate::housekeeping::tend_wal(self.state.clone())),
             actix_web::rt::spawn(crate::oidc::backchannel::run_worker(
                 self.state.clone(),
@@ -183,11 +185,16 @@ async fn write_audit_batches(state: AppState) {
     state.audit.run_writer(state.db.clone()).await;
 }
 
-async fn rotate_due_keys(state: AppState) {
+/// One node of a cluster rotates (`crate::jobs`), the others publish its
+/// new key when the change epoch moves.
+async fn rotate_due_keys(state: AppState, jobs: crate::jobs::Jobs) {
     let mut interval = actix_web::rt::time::interval(KEY_ROTATION_CHECK);
     interval.tick().await;
     loop {
         interval.tick().await;
+        if !jobs.my_turn(crate::jobs::Job::KeyRotation).await {
+            continue;
+        }
         if let Err(error) = crate::housekeeping::rotate_due_keys(&state).await {
             tracing::warn!(%error, "scheduled key rotation skipped");
         }
