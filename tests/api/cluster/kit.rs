@@ -11,7 +11,7 @@ use gatehouse::config::Settings;
 use reqwest::{Response, StatusCode};
 use url::Url;
 
-use crate::helpers::{TestApp, TestEnv, form_value, require_tool};
+use crate::helpers::{TestApp, TestEnv, require_tool};
 
 /// One master key for every node, as a real cluster gets from its secret
 /// store (several nodes creating `master.key` at once would race).
@@ -71,9 +71,13 @@ pub fn add_user(env: &TestEnv, username: &str) {
     .ok();
 }
 
-/// A confidential client; returns its secret.
+/// A confidential client (with `REDIRECT_URI` unless `extra` names its
+/// grants); returns its secret.
 pub fn add_client(env: &TestEnv, client_id: &str, extra: &[&str]) -> String {
-    let mut args = vec!["client", "add", client_id, "--redirect-uri", REDIRECT_URI];
+    let mut args = vec!["client", "add", client_id];
+    if !extra.contains(&"--grant") {
+        args.extend(["--redirect-uri", REDIRECT_URI]);
+    }
     args.extend_from_slice(extra);
     let out = cli(env, &args);
     out.lines()
