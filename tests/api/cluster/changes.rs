@@ -190,3 +190,25 @@ async fn an_announcement_alone_empties_every_node_s_caches() {
         .await;
     }
 }
+
+/// Every administrative change announces itself when it commits — here
+/// one made by the command line, another process.
+#[tokio::test]
+async fn every_administrative_change_is_announced_when_it_commits() {
+    use diesel::{Connection, pg::PgConnection};
+    let Some(env) = cluster_env() else { return };
+    let _node =
+        TestApp::spawn_in(env.clone(), |s| s.master_key = MASTER_KEY.to_owned().into()).await;
+    let mut listener = PgConnection::establish(env.database_url()).unwrap();
+    diesel::sql_query("LISTEN gatehouse_change")
+        .execute(&mut listener)
+        .unwrap();
+    add_user(&env, "mira");
+    let started = std::time::Instant::now();
+    let mut heard = 0;
+    while heard == 0 && started.elapsed() < WITHIN {
+        heard = listener.notifications_iter().map(Result::unwrap).count();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(heard > 0, "no announcement of the change");
+}
