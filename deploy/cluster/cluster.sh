@@ -232,6 +232,9 @@ stop_pidfile() {
                 kill -0 "$pid" 2>/dev/null || break
                 sleep 0.2
             done
+            # Not gone after 10 s (a graceful stop waiting on a database
+            # that is down): end it.
+            kill -KILL "$pid" 2>/dev/null || true
         fi
         rm -f "$file"
     fi
