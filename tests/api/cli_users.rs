@@ -10,7 +10,7 @@ use gatehouse::{
 };
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, form_value};
+use crate::helpers::{PASSWORD, TestApp, browser::Person};
 
 /// Admin audit events of exactly `kind`, newest first.
 pub fn audit_events(app: &TestApp, kind: &str) -> Vec<AuditRow> {
@@ -31,17 +31,6 @@ pub fn audited_by_cli(app: &TestApp, kind: &str, subject: &str) -> AuditRow {
     event
 }
 
-fn add_user(app: &TestApp, username: &str, roles: &[&str]) -> String {
-    let mut args = vec!["user", "add", username, "--password-stdin"];
-    for role in roles {
-        args.extend_from_slice(&["--role", role]);
-    }
-    let out = app.cli(&args, Some(PASSWORD));
-    let stdout = out.ok();
-    let start = stdout.find("(sub ").unwrap() + "(sub ".len();
-    stdout[start..start + stdout[start..].find(')').unwrap()].to_owned()
-}
-
 fn find_user(app: &TestApp, username: &str) -> Option<db::users::UserRow> {
     app.db(|conn| db::users::find_by_username(conn, username))
 }
@@ -60,73 +49,23 @@ fn show(app: &TestApp, username: &str) -> HashMap<String, String> {
         .collect()
 }
 
-const PASSWORD: &str = "correct horse battery";
-
-/// A browser of its own (cookie jar, no redirects followed) that signs in
-/// through the console's login page, as a person would.
-struct Browser<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
+/// Whether `person`'s session still signs them in: the console answers a
+/// signed-in user without permissions 403, a stranger a 303 to the login
+/// page.
+async fn signed_in_now(person: &Person<'_>) -> bool {
+    let status = person.get("/admin/users").await.status;
+    match status.as_u16() {
+        403 => true,
+        303 => false,
+        other => panic!("unexpected {other} for /admin/users"),
+    }
 }
 
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        Self { app, client }
-    }
-
-    /// A browser signed in as `username` (with `PASSWORD`).
-    async fn signed_in(app: &'a TestApp, username: &str) -> Self {
-        let browser = Self::new(app);
-        let status = browser.sign_in(username, PASSWORD).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "signing in as {username}");
-        assert!(browser.signed_in_now().await, "{username} is not signed in");
-        browser
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.app.url(path)).send().await.unwrap()
-    }
-
-    /// Submits the login form reached from `/admin/users`; the status.
-    async fn sign_in(&self, username: &str, password: &str) -> StatusCode {
-        let to_login = self.get("/admin/users").await;
-        assert_eq!(to_login.status(), StatusCode::SEE_OTHER);
-        let login = to_login.headers()["location"].to_str().unwrap().to_owned();
-        let form = self.get(&login).await.text().await.unwrap();
-        let field = |name: &str| {
-            form_value(&form, name).unwrap_or_else(|| panic!("no {name} in the login form"))
-        };
-        let fields = [
-            ("return_to", field("return_to")),
-            ("csrf_token", field("csrf_token")),
-            ("username", username.to_owned()),
-            ("password", password.to_owned()),
-        ];
-        self.client
-            .post(self.app.url("/login"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap()
-            .status()
-    }
-
-    /// Whether the browser's session still signs it in: the console
-    /// answers a signed-in user without permissions 403, a stranger a 303
-    /// to the login page.
-    async fn signed_in_now(&self) -> bool {
-        let status = self.get("/admin/users").await.status();
-        match status.as_u16() {
-            403 => true,
-            303 => false,
-            other => panic!("unexpected {other} for /admin/users"),
-        }
-    }
+/// A person signed in as `username` (with `PASSWORD`), checked.
+async fn signed_in<'a>(app: &'a TestApp, username: &str) -> Person<'a> {
+    let person = Person::signed_in(app, username).await;
+    assert!(signed_in_now(&person).await, "{username} is not signed in");
+    person
 }
 
 /// Unix seconds from `YYYY-MM-DDTHH:MM:SSZ`, computed independently of the
@@ -154,7 +93,7 @@ fn parse_utc(text: &str) -> i64 {
 async fn user_show_and_update() {
     let app = TestApp::spawn().await;
     app.cli(&["role", "add", "editor"], None).ok();
-    let sub = add_user(&app, "alice", &["editor"]);
+    let sub = app.add_user("alice", &["editor"]);
 
     let shown = show(&app, "alice");
     assert_eq!(shown["username"], "alice");
@@ -288,18 +227,24 @@ async fn user_show_and_update() {
 #[tokio::test]
 async fn user_unlock_lifts_the_sign_in_throttle() {
     let app = TestApp::spawn().await;
-    let sub = add_user(&app, "hana", &[]);
+    let sub = app.add_user("hana", &[]);
     let failures = app.state.settings.login.pair_failures_before_delay;
-    let browser = Browser::new(&app);
+    let browser = Person::new(&app);
     for attempt in 1..=failures {
         assert_eq!(
-            browser.sign_in("hana", "not the password").await,
+            browser
+                .log_in("/admin/users", "hana", "not the password")
+                .await
+                .status,
             StatusCode::UNAUTHORIZED,
             "attempt {attempt}"
         );
     }
     assert_eq!(
-        browser.sign_in("hana", PASSWORD).await,
+        browser
+            .log_in("/admin/users", "hana", PASSWORD)
+            .await
+            .status,
         StatusCode::TOO_MANY_REQUESTS,
         "throttled now"
     );
@@ -307,7 +252,7 @@ async fn user_unlock_lifts_the_sign_in_throttle() {
     let out = app.cli(&["user", "unlock", "hana"], None);
     assert!(out.ok().contains("unlocked hana"), "{out}");
     audited_by_cli(&app, "admin.user.unlocked", &sub);
-    Browser::signed_in(&app, "hana").await;
+    signed_in(&app, "hana").await;
 
     let unknown = app.cli(&["user", "unlock", "nobody"], None);
     assert!(unknown.fails_with(1).contains("not found"), "{unknown}");
@@ -316,14 +261,14 @@ async fn user_unlock_lifts_the_sign_in_throttle() {
 #[tokio::test]
 async fn user_sessions_lists_live_sessions_and_end_sessions_ends_them() {
     let app = TestApp::spawn().await;
-    let sub = add_user(&app, "alice", &[]);
-    add_user(&app, "bob", &[]);
+    let sub = app.add_user("alice", &[]);
+    app.add_user("bob", &[]);
     let out = app.cli(&["user", "sessions", "alice"], None);
     assert_eq!(out.ok().trim(), "alice has no live sessions", "{out}");
 
-    let laptop = Browser::signed_in(&app, "alice").await;
-    let phone = Browser::signed_in(&app, "alice").await;
-    let bobs = Browser::signed_in(&app, "bob").await;
+    let laptop = signed_in(&app, "alice").await;
+    let phone = signed_in(&app, "alice").await;
+    let bobs = signed_in(&app, "bob").await;
     let out = app.cli(&["user", "sessions", "alice"], None);
     let lines: Vec<&str> = out.ok().lines().collect();
     assert_eq!(
@@ -352,9 +297,9 @@ async fn user_sessions_lists_live_sessions_and_end_sessions_ends_them() {
 
     let out = app.cli(&["user", "end-sessions", "alice"], None);
     assert_eq!(out.ok().trim(), "ended 2 session(s) of alice", "{out}");
-    assert!(!laptop.signed_in_now().await);
-    assert!(!phone.signed_in_now().await);
-    assert!(bobs.signed_in_now().await, "only alice's sessions end");
+    assert!(!signed_in_now(&laptop).await);
+    assert!(!signed_in_now(&phone).await);
+    assert!(signed_in_now(&bobs).await, "only alice's sessions end");
     let event = audited_by_cli(&app, "admin.user.sessions_ended", &sub);
     assert!(event.details.contains("\"ended\":2"), "{event:#?}");
     let out = app.cli(&["user", "sessions", "alice"], None);
@@ -369,8 +314,8 @@ async fn user_sessions_lists_live_sessions_and_end_sessions_ends_them() {
 #[tokio::test]
 async fn user_delete_needs_yes_and_removes_the_user_with_their_live_session() {
     let app = TestApp::spawn().await;
-    let sub = add_user(&app, "bob", &[]);
-    let browser = Browser::signed_in(&app, "bob").await;
+    let sub = app.add_user("bob", &[]);
+    let browser = signed_in(&app, "bob").await;
     let now = app.clock.now();
     assert_eq!(
         app.db(|conn| db::sessions::live_for_user(conn, &sub, now))
@@ -381,7 +326,7 @@ async fn user_delete_needs_yes_and_removes_the_user_with_their_live_session() {
     let refused = app.cli(&["user", "delete", "bob"], None);
     assert!(refused.fails_with(1).contains("--yes"), "{refused}");
     assert!(find_user(&app, "bob").is_some());
-    assert!(browser.signed_in_now().await);
+    assert!(signed_in_now(&browser).await);
 
     let out = app.cli(&["user", "delete", "bob", "--yes"], None);
     assert!(out.ok().starts_with("deleted user bob"), "{out}");
@@ -391,7 +336,7 @@ async fn user_delete_needs_yes_and_removes_the_user_with_their_live_session() {
             .is_empty(),
         "the session went with the user"
     );
-    assert!(!browser.signed_in_now().await);
+    assert!(!signed_in_now(&browser).await);
     audited_by_cli(&app, "admin.user.deleted", &sub);
 
     let unknown = app.cli(&["user", "delete", "bob", "--yes"], None);
@@ -401,7 +346,7 @@ async fn user_delete_needs_yes_and_removes_the_user_with_their_live_session() {
 #[tokio::test]
 async fn the_only_enabled_admin_cannot_be_disabled_deleted_or_demoted() {
     let app = TestApp::spawn().await;
-    let root = add_user(&app, "root", &["admin"]);
+    let root = app.add_user("root", &["admin"]);
     let refusals: [&[&str]; 3] = [
         &["user", "disable", "root"],
         &["user", "delete", "root", "--yes"],
@@ -427,7 +372,7 @@ async fn the_only_enabled_admin_cannot_be_disabled_deleted_or_demoted() {
     );
 
     // With a second administrator, the first may go.
-    add_user(&app, "ops", &["admin"]);
+    app.add_user("ops", &["admin"]);
     app.cli(&["user", "disable", "root"], None).ok();
     assert!(find_user(&app, "root").unwrap().disabled);
     audited_by_cli(&app, "admin.user.disabled", &root);

@@ -9,7 +9,7 @@ use gatehouse::db;
 use serde_json::Value;
 
 use crate::admin_api::{Api, OPS, add_service_account, service_token};
-use crate::console::{Person, add_root, add_user, between, now};
+use crate::console::{Person, add_root, between};
 use crate::helpers::{TestApp, run_cli};
 
 const IDLE_SECS: i64 = 300;
@@ -66,17 +66,17 @@ async fn console_api_and_cli_show_the_same_sessions_clients_and_roles() {
     ] {
         app.cli(args, None).ok();
     }
-    let alice = add_user(&app, "alice", &["reader", "writer"]);
+    let alice = app.add_user("alice", &["reader", "writer"]);
     // More holders than the roles page lists: it shows the first 20.
     for n in 0..21 {
-        add_user(&app, &format!("many{n:02}"), &["writer"]);
+        app.add_user(&format!("many{n:02}"), &["writer"]);
     }
 
     // Two sessions: the laptop's idle past the timeout by the server's
     // manual clock and, its last use moved back, by the command line's
     // real clock too; the phone's in use.
     Person::signed_in(&app, "alice").await;
-    let started = now(&app);
+    let started = app.now();
     let (id, idle_since) = (alice.clone(), started - IDLE_SECS - 1);
     app.db(move |conn| {
         let laptop = db::sessions::live_for_user(conn, &id, started)?.remove(0);

@@ -6,9 +6,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{
-    ADMIN_API, API, Api, OPS, PASSWORD, PERMISSIONS, add_client, add_console, add_role,
-    add_service_account, add_user, browser, claims, client_credentials, send, service_token,
-    sign_in_for, user_token,
+    ADMIN_API, API, Api, OPS, PASSWORD, PERMISSIONS, add_console, add_service_account, browser,
+    claims, client_credentials, send, service_token, sign_in_for, user_token,
 };
 use crate::helpers::TestApp;
 
@@ -380,7 +379,7 @@ async fn every_route_needs_exactly_its_permission() {
 #[tokio::test]
 async fn a_role_with_some_permissions_opens_only_those_routes() {
     let app = TestApp::spawn().await;
-    add_role(&app, "auditor", &["audit:read"]);
+    app.add_role("auditor", ADMIN_API, &["audit:read"]);
     let secret = add_service_account(&app, "reader", &["auditor"]);
     let auditor = Api::new(&app, service_token(&app, "reader", &secret).await);
     // It reads the log: nothing so far but the operator's set-up.
@@ -484,10 +483,9 @@ async fn a_token_for_another_api_is_unauthenticated() {
     let app = TestApp::spawn().await;
     app.cli(&["api", "add", "orders"], None).ok();
     // A service account with the admin role, but its token is for `orders`.
-    let secret = add_client(
-        &app,
+    let secret = app.add_client(
+        "shop",
         &[
-            "shop",
             "--grant",
             "client_credentials",
             "--resource",
@@ -522,7 +520,7 @@ async fn a_token_for_another_api_is_unauthenticated() {
 async fn an_id_token_is_not_an_access_token() {
     let app = TestApp::spawn().await;
     let console = add_console(&app);
-    add_user(&app, "alice", &["admin"]);
+    app.add_user("alice", &["admin"]);
     let tokens = super::sign_in(&app, &browser(), &console, "alice", PASSWORD)
         .await
         .unwrap();
@@ -594,8 +592,8 @@ async fn taking_the_role_away_forbids_the_same_token_at_once() {
     let app = TestApp::spawn().await;
     let console = add_console(&app);
     // Another enabled administrator, so that Alice's role can go.
-    add_user(&app, "root", &["admin"]);
-    let alice_id = add_user(&app, "alice", &["admin"]);
+    app.add_user("root", &["admin"]);
+    let alice_id = app.add_user("alice", &["admin"]);
     let alice = Api::new(&app, user_token(&app, &console, "alice").await);
     assert_eq!(claims(&alice.token)["sub"], alice_id.as_str());
     assert!(
@@ -634,8 +632,8 @@ async fn a_disabled_or_deleted_subject_is_unauthenticated() {
     // A user administrator, signed in without a refresh token: disabling
     // revokes nothing, the live check of the subject refuses the token.
     // (Another enabled administrator lets Alice be disabled and deleted.)
-    add_user(&app, "root", &["admin"]);
-    add_user(&app, "alice", &["admin"]);
+    app.add_user("root", &["admin"]);
+    app.add_user("alice", &["admin"]);
     let tokens = sign_in_for(&app, &browser(), &console, "alice", PASSWORD, "openid")
         .await
         .unwrap();
@@ -803,7 +801,7 @@ async fn a_caller_without_the_permission_gets_403_whatever_it_sends() {
     let app = TestApp::spawn().await;
     let admin = Api::ops(&app).await;
     // Holds a permission, just not the one any of these routes needs.
-    add_role(&app, "session-ender", &["sessions:write"]);
+    app.add_role("session-ender", ADMIN_API, &["sessions:write"]);
     let secret = add_service_account(&app, "bystander", &["session-ender"]);
     let bystander = service_token(&app, "bystander", &secret).await;
 

@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::{
-    ADMIN_API, Api, CONSOLE, OPS, PASSWORD, REDIRECT_URI, add_user, browser, claims,
-    client_credentials, sign_in,
+    ADMIN_API, Api, CONSOLE, OPS, PASSWORD, REDIRECT_URI, browser, claims, client_credentials,
+    sign_in,
 };
 use crate::helpers::TestApp;
 
@@ -136,7 +136,7 @@ async fn a_created_client_gets_a_secret_shown_once_that_works() {
         view["backchannel_logout_uri"],
         "http://127.0.0.1:3000/backchannel"
     );
-    add_user(&app, "alice", &["admin"]);
+    app.add_user("alice", &["admin"]);
     let tokens = sign_in(&app, &browser(), &console_secret, "alice", PASSWORD)
         .await
         .unwrap();
@@ -358,8 +358,8 @@ async fn a_deleted_client_is_gone() {
 async fn a_service_account_is_given_and_loses_roles() {
     let app = TestApp::spawn().await;
     let admin = Api::ops(&app).await;
-    super::add_role(&app, "reporter", &["users:read"]);
-    super::add_role(&app, "viewer", &["clients:read"]);
+    app.add_role("reporter", ADMIN_API, &["users:read"]);
+    app.add_role("viewer", ADMIN_API, &["clients:read"]);
     let secret = secret_of(admin.post("/clients", service("svc")).await.expect(201));
     let viewer_secret = super::add_service_account(&app, "viewer", &["viewer"]);
     let viewer = Api::new(

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use super::{
-    ADMIN_API, Api, PERMISSIONS, add_client, add_service_account, claims, client_credentials,
-    service_token, urlencode,
+    ADMIN_API, Api, PERMISSIONS, add_service_account, claims, client_credentials, service_token,
+    urlencode,
 };
 use crate::helpers::TestApp;
 
@@ -250,18 +250,11 @@ async fn apis_are_created_and_given_permissions() {
         .post("/roles/clerk/permissions", added.clone())
         .await
         .expect(204);
-    let secret = add_client(
-        &app,
-        &[
-            "till",
-            "--grant",
-            "client_credentials",
-            "--resource",
-            orders,
-        ],
+    let secret = app.add_client(
+        "till",
+        &["--grant", "client_credentials", "--resource", orders],
     );
-    app.cli(&["client", "grant-role", "till", "clerk"], None)
-        .ok();
+    app.grant_client_role("till", "clerk");
     let (status, body) = client_credentials(&app, "till", &secret, &[]).await;
     assert_eq!(status, 200, "{body}");
     let token = body["access_token"].as_str().unwrap();
@@ -312,18 +305,11 @@ async fn grants_permissions_and_apis_are_removed_but_built_ins_stay() {
             .await
             .expect(204);
     }
-    let secret = add_client(
-        &app,
-        &[
-            "till",
-            "--grant",
-            "client_credentials",
-            "--resource",
-            orders,
-        ],
+    let secret = app.add_client(
+        "till",
+        &["--grant", "client_credentials", "--resource", orders],
     );
-    app.cli(&["client", "grant-role", "till", "clerk"], None)
-        .ok();
+    app.grant_client_role("till", "clerk");
     assert_eq!(
         till_permissions(&app, &secret).await,
         json!(["orders:read", "orders:write"])
@@ -478,7 +464,7 @@ async fn removals_need_roles_write() {
         )
         .await
         .expect(204);
-    super::add_role(&app, "reader", &["roles:read"]);
+    app.add_role("reader", ADMIN_API, &["roles:read"]);
     let secret = add_service_account(&app, "reader", &["reader"]);
     let reader = Api::new(&app, service_token(&app, "reader", &secret).await);
     let before = (

@@ -8,8 +8,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{
-    ADMIN_API, Api, OPS, PERMISSIONS, REDIRECT_URI, add_role, add_service_account, add_user,
-    claims, client_credentials, service_token,
+    ADMIN_API, Api, OPS, PERMISSIONS, REDIRECT_URI, add_service_account, claims,
+    client_credentials, service_token,
 };
 use crate::helpers::TestApp;
 
@@ -28,7 +28,7 @@ fn new_client(client_id: &str, extra: Value) -> Value {
 /// A service account holding only `permissions`, and its API caller.
 async fn holder_of<'a>(app: &'a TestApp, name: &str, permissions: &[&str]) -> Api<'a> {
     let role = format!("{name}-role");
-    add_role(app, &role, permissions);
+    app.add_role(&role, ADMIN_API, permissions);
     let secret = add_service_account(app, name, &[&role]);
     Api::new(app, service_token(app, name, &secret).await)
 }
@@ -136,7 +136,7 @@ async fn an_admin_token_carries_only_what_it_was_granted_and_still_holds() {
     let reader = holder_of(&app, "auditor", &["audit:read"]).await;
     reader.get("/audit").await.expect(200);
     // Holding more later does not widen a token minted before.
-    add_role(&app, "reader-extra", &["users:read"]);
+    app.add_role("reader-extra", ADMIN_API, &["users:read"]);
     ops.put("/clients/auditor/roles/reader-extra", None)
         .await
         .expect(200);
@@ -244,7 +244,7 @@ async fn try_every_route_to_more(api: &Api<'_>, me: &str, victim_user: &str) {
 async fn no_single_admin_permission_leads_to_another() {
     let app = TestApp::spawn().await;
     let ops = Api::ops(&app).await;
-    add_user(&app, "root", &["admin"]);
+    app.add_user("root", &["admin"]);
     for permission in PERMISSIONS {
         let me = format!("holder-{}", permission.replace(':', "-"));
         let api = holder_of(&app, &me, &[permission]).await;
@@ -318,7 +318,7 @@ async fn a_disabled_client_takes_the_tokens_it_obtained_for_people_with_it() {
     let app = TestApp::spawn().await;
     let ops = Api::ops(&app).await;
     let console = super::add_console(&app);
-    add_user(&app, "dana", &["admin"]);
+    app.add_user("dana", &["admin"]);
     let token = super::user_token(&app, &console, "dana").await;
     let dana = Api::new(&app, token.clone());
     dana.get("/users").await.expect(200);

@@ -5,9 +5,7 @@
 use gatehouse::clock::Clock;
 use serde_json::{Value, json};
 
-use super::{
-    Api, OPS, add_console, add_service_account, add_user, jwt_header, service_token, user_token,
-};
+use super::{Api, OPS, add_console, add_service_account, jwt_header, service_token, user_token};
 use crate::helpers::TestApp;
 
 const ALGS: [&str; 3] = ["EdDSA", "ES256", "RS256"];
@@ -274,7 +272,7 @@ async fn the_audit_log_filters_by_kind_and_names_the_actor() {
     let app = TestApp::spawn().await;
     let console = add_console(&app);
     let admin = Api::ops(&app).await;
-    let alice_id = add_user(&app, "alice", &["admin"]);
+    let alice_id = app.add_user("alice", &["admin"]);
     let alice = Api::new(&app, user_token(&app, &console, "alice").await);
 
     let nina = admin

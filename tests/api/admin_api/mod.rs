@@ -14,20 +14,13 @@ mod keys_audit;
 mod privilege;
 mod users;
 
-use base64::{
-    Engine,
-    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
-};
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
-use url::Url;
 
-use crate::helpers::{TestApp, form_value};
+pub use crate::helpers::browser::{self, Auth, AuthRequest, Next, Pkce, browser, param};
+pub use crate::helpers::{ADMIN_API, PASSWORD, REDIRECT_URI, TestApp};
 
 pub const API: &str = "/admin/api/v1";
-pub const ADMIN_API: &str = "gatehouse-admin";
-pub const PASSWORD: &str = "correct horse battery";
-pub const REDIRECT_URI: &str = "http://127.0.0.1:3000/cb";
 /// The service account every test administers with (role `admin`).
 pub const OPS: &str = "ops";
 /// The first-party client users sign in through to get admin tokens.
@@ -254,70 +247,20 @@ impl<'a> Api<'a> {
 /// A confidential client that may use `client_credentials` for
 /// `gatehouse-admin`, holding `roles`; returns its secret.
 pub fn add_service_account(app: &TestApp, client_id: &str, roles: &[&str]) -> String {
-    let secret = add_client(
-        app,
-        &[
-            client_id,
-            "--grant",
-            "client_credentials",
-            "--resource",
-            ADMIN_API,
-        ],
-    );
+    let flags = ["--grant", "client_credentials", "--resource", ADMIN_API];
+    let secret = app.add_client(client_id, &flags);
     for role in roles {
-        app.cli(&["client", "grant-role", client_id, role], None)
-            .ok();
+        app.grant_client_role(client_id, role);
     }
     secret
-}
-
-/// `client add ARGS…`; returns the printed secret.
-pub fn add_client(app: &TestApp, args: &[&str]) -> String {
-    let mut all = vec!["client", "add"];
-    all.extend_from_slice(args);
-    let out = app.cli(&all, None);
-    out.ok()
-        .lines()
-        .find_map(|l| l.strip_prefix("client_secret: "))
-        .unwrap_or_else(|| panic!("no client secret printed: {out}"))
-        .trim()
-        .to_owned()
-}
-
-/// A role holding exactly `permissions` on `gatehouse-admin`.
-pub fn add_role(app: &TestApp, role: &str, permissions: &[&str]) {
-    app.cli(&["role", "add", role], None).ok();
-    for permission in permissions {
-        app.cli(&["role", "allow", role, ADMIN_API, permission], None)
-            .ok();
-    }
-}
-
-/// `user add USERNAME --password-stdin [--role R]…`; returns the `sub`.
-pub fn add_user(app: &TestApp, username: &str, roles: &[&str]) -> String {
-    let mut args = vec!["user", "add", username, "--password-stdin"];
-    for role in roles {
-        args.extend_from_slice(&["--role", role]);
-    }
-    let out = app.cli(&args, Some(PASSWORD));
-    let stdout = out.ok();
-    let start = stdout
-        .find("(sub ")
-        .unwrap_or_else(|| panic!("no sub printed: {out}"))
-        + "(sub ".len();
-    let end = start + stdout[start..].find(')').unwrap();
-    stdout[start..end].to_owned()
 }
 
 /// The first-party client `CONSOLE`: authorization code + refresh, default
 /// audience `gatehouse-admin`, no consent page. Returns its secret.
 pub fn add_console(app: &TestApp) -> String {
-    add_client(
-        app,
+    app.add_client(
+        CONSOLE,
         &[
-            CONSOLE,
-            "--redirect-uri",
-            REDIRECT_URI,
             "--grant",
             "authorization_code",
             "--grant",
@@ -338,16 +281,7 @@ pub async fn token_request(
     secret: &str,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    // RFC 6749 §2.3.1: both are form-encoded before Basic encoding.
-    let encode = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-    let credentials = STANDARD.encode(format!("{}:{}", encode(client_id), encode(secret)));
-    reqwest::Client::new()
-        .post(app.url("/token"))
-        .header(header::AUTHORIZATION, format!("Basic {credentials}"))
-        .form(form)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST /token: {e}"))
+    browser::token_request(app, Auth::Basic(client_id, secret), form).await
 }
 
 /// `grant_type=client_credentials` as `client_id`: the status and body.
@@ -377,45 +311,15 @@ pub async fn service_token(app: &TestApp, client_id: &str, secret: &str) -> Stri
 
 /// The claims of a JWT, unverified.
 pub fn claims(jwt: &str) -> Value {
-    let payload = jwt
-        .split('.')
-        .nth(1)
-        .unwrap_or_else(|| panic!("not a JWT: {jwt}"));
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    browser::jwt_parts(jwt).1
 }
 
 /// The header of a JWT.
 pub fn jwt_header(jwt: &str) -> Value {
-    let header = jwt.split('.').next().unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap()
+    browser::jwt_parts(jwt).0
 }
 
 // ---------------------------------------------------------------- sign-in
-
-/// A browser: its own cookie jar, no redirect followed.
-pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
-}
-
-fn location(app: &TestApp, response: &reqwest::Response) -> Url {
-    let value = response
-        .headers()
-        .get(header::LOCATION)
-        .unwrap_or_else(|| panic!("{}: no Location", response.url()))
-        .to_str()
-        .unwrap();
-    Url::parse(&app.address).unwrap().join(value).unwrap()
-}
-
-fn param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.into_owned())
-}
 
 /// The authorization code flow at `CONSOLE` in `browser` (scope `openid
 /// offline_access`, PKCE S256): the token response, or the status of the
@@ -427,15 +331,8 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<Value, StatusCode> {
-    sign_in_for(
-        app,
-        browser,
-        console_secret,
-        username,
-        password,
-        "openid offline_access",
-    )
-    .await
+    let scope = "openid offline_access";
+    sign_in_for(app, browser, console_secret, username, password, scope).await
 }
 
 /// `sign_in` asking for `scope` (without `offline_access`: no refresh token).
@@ -447,96 +344,28 @@ pub async fn sign_in_for(
     password: &str,
     scope: &str,
 ) -> Result<Value, StatusCode> {
-    let mut bytes = [0u8; 32];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes).unwrap();
-    let verifier = URL_SAFE_NO_PAD.encode(bytes);
-    let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(
-        &ring::digest::SHA256,
-        verifier.as_bytes(),
-    ));
-    let mut authorize = Url::parse(&app.url("/authorize")).unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", CONSOLE)
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("scope", scope)
-        .append_pair("state", "st-admin")
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
-    let response = browser.get(authorize.as_str()).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{authorize}");
-    let mut next = location(app, &response);
-    if next.path() == "/login" {
-        let request = param(&next, "request").unwrap();
-        let page = browser.get(next.as_str()).send().await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK, "{next}");
-        let html = page.text().await.unwrap();
-        let csrf = form_value(&html, "csrf_token").unwrap_or_else(|| panic!("{html}"));
-        assert_eq!(
-            form_value(&html, "request").as_deref(),
-            Some(request.as_str())
-        );
-        let response = browser
-            .post(app.url("/login"))
-            .form(&[
-                ("request", request.as_str()),
-                ("csrf_token", &csrf),
-                ("username", username),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .unwrap();
-        if response.status() != StatusCode::SEE_OTHER {
-            return Err(response.status());
+    let pkce = Pkce::new();
+    let request = AuthRequest::new(CONSOLE)
+        .set("scope", scope)
+        .set("state", "st-admin")
+        .remove("nonce")
+        .pkce(&pkce);
+    let mut step = browser::start(app, browser, &request).await;
+    if let Next::Login(id) = step {
+        let answer = browser::submit_login(app, browser, &id, username, password).await;
+        if answer.status() != StatusCode::SEE_OTHER {
+            return Err(answer.status());
         }
-        next = location(app, &response);
+        step = browser::next(app, answer).await;
     }
     // A token for the admin API is always consented to, whatever the
     // client's `--skip-consent` says.
-    assert_eq!(next.path(), "/consent", "{next}");
-    next = approve_consent(app, browser, &next).await;
-    assert!(next.as_str().starts_with(REDIRECT_URI), "{next}");
-    assert_eq!(param(&next, "state").as_deref(), Some("st-admin"), "{next}");
-    let code = param(&next, "code").unwrap_or_else(|| panic!("no code: {next}"));
-    let response = token_request(
-        app,
-        CONSOLE,
-        console_secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "code exchange: {body}");
-    Ok(body)
-}
-
-/// Allows the consent page at `consent`; returns where it redirects.
-pub async fn approve_consent(app: &TestApp, browser: &reqwest::Client, consent: &Url) -> Url {
-    let page = browser.get(consent.as_str()).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK, "{consent}");
-    let html = page.text().await.unwrap();
-    let csrf = form_value(&html, "csrf_token").unwrap_or_else(|| panic!("{html}"));
-    let request = form_value(&html, "request").unwrap_or_else(|| panic!("{html}"));
-    let response = browser
-        .post(app.url("/consent"))
-        .form(&[
-            ("request", request.as_str()),
-            ("csrf_token", &csrf),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "consent");
-    location(app, &response)
+    let consented = browser::submit_consent(app, browser, &step.consent(), "allow").await;
+    let callback = browser::next(app, consented).await.client();
+    let code = browser::code_from(app, &callback, &request);
+    let auth = Auth::Basic(CONSOLE, console_secret);
+    let redeemed = browser::redeem(app, auth, &code, Some(&pkce.verifier)).await;
+    Ok(browser::token_ok(redeemed).await.json)
 }
 
 /// An admin API token for `username` (who must be able to sign in).
@@ -572,22 +401,12 @@ pub async fn refresh(
 /// request is never answered silently, so a live session shows as
 /// `consent_required` and an ended one as `login_required`.
 pub async fn prompt_none_error(app: &TestApp, browser: &reqwest::Client) -> Option<String> {
-    let mut authorize = Url::parse(&app.url("/authorize")).unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", CONSOLE)
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("scope", "openid")
-        .append_pair("prompt", "none")
-        .append_pair(
-            "code_challenge",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        )
-        .append_pair("code_challenge_method", "S256");
-    let response = browser.get(authorize.as_str()).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{authorize}");
-    let callback = location(app, &response);
+    let request = AuthRequest::new(CONSOLE)
+        .set("prompt", "none")
+        .remove("state")
+        .remove("nonce")
+        .pkce(&Pkce::new());
+    let callback = browser::start(app, browser, &request).await.client();
     assert!(callback.as_str().starts_with(REDIRECT_URI), "{callback}");
     assert!(
         param(&callback, "code").is_none(),

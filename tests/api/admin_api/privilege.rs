@@ -7,15 +7,15 @@
 use serde_json::json;
 
 use super::{
-    ADMIN_API, Api, PASSWORD, add_console, add_role, add_service_account, add_user, browser,
-    new_user, roles_of, service_token, sign_in, user_token,
+    ADMIN_API, Api, PASSWORD, add_console, add_service_account, browser, new_user, roles_of,
+    service_token, sign_in, user_token,
 };
 use crate::helpers::TestApp;
 
 /// A service account holding only `permissions` on `gatehouse-admin`
 /// (through a role of the same name), as an API caller.
 async fn caller_with<'a>(app: &'a TestApp, name: &str, permissions: &[&str]) -> Api<'a> {
-    add_role(app, name, permissions);
+    app.add_role(name, ADMIN_API, permissions);
     let secret = add_service_account(app, name, &[name]);
     Api::new(app, service_token(app, name, &secret).await)
 }
@@ -38,8 +38,8 @@ async fn a_user_administrator_cannot_reach_administrators_but_manages_everyone_e
     let app = TestApp::spawn().await;
     let console = add_console(&app);
     let admin = Api::ops(&app).await;
-    add_user(&app, "root", &["admin"]);
-    add_user(&app, "pat", &[]);
+    app.add_user("root", &["admin"]);
+    app.add_user("pat", &[]);
     let helpdesk = caller_with(&app, "helpdesk", &["users:read", "users:write"]).await;
     let root_before = admin.get("/users/root").await.expect(200).clone();
     let events_before = admin.admin_events().await.len();
@@ -125,7 +125,7 @@ async fn a_role_administrator_cannot_hand_out_admin_permissions_it_lacks() {
     let app = TestApp::spawn().await;
     let admin = Api::ops(&app).await;
     let librarian = caller_with(&app, "librarian", &["roles:read", "roles:write"]).await;
-    add_role(&app, "key-keeper", &["keys:read", "keys:write"]);
+    app.add_role("key-keeper", ADMIN_API, &["keys:read", "keys:write"]);
     librarian
         .post("/roles", json!({"name": "escalate"}))
         .await
@@ -278,7 +278,7 @@ async fn an_administrator_cannot_lock_themselves_or_everyone_out() {
     // The service account is an administrator too, but the rule counts
     // people: someone must be able to sign in to the console.
     let admin = Api::ops(&app).await;
-    add_user(&app, "alice", &["admin"]);
+    app.add_user("alice", &["admin"]);
     let alice = Api::new(&app, user_token(&app, &console, "alice").await);
 
     let message = refused(&alice.post_empty("/users/alice/disable").await);

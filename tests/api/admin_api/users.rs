@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::{
-    Api, PASSWORD, add_console, add_role, add_user, browser, claims, new_user, prompt_none_error,
-    refresh, roles_of, sign_in, urlencode,
+    ADMIN_API, Api, PASSWORD, add_console, browser, claims, new_user, prompt_none_error, refresh,
+    roles_of, sign_in, urlencode,
 };
 use crate::helpers::TestApp;
 
@@ -630,8 +630,8 @@ async fn roles_are_granted_and_revoked() {
     let admin = Api::ops(&app).await;
     // Another enabled administrator, so that taking `admin` from Kate
     // leaves one.
-    add_user(&app, "root", &["admin"]);
-    add_role(&app, "editor", &[]);
+    app.add_user("root", &["admin"]);
+    app.add_role("editor", ADMIN_API, &[]);
     let kate = admin
         .post("/users", new_user("kate"))
         .await

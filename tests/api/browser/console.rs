@@ -7,26 +7,8 @@
 use std::time::Duration;
 
 use super::{browser_available, screenshot_path, webdriver::Browser};
-use crate::helpers::TestApp;
-
-const PASSWORD: &str = "correct horse battery";
+use crate::helpers::{PASSWORD, TestApp};
 const NAVIGATION_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// `user add USERNAME --password-stdin [--role admin]`; returns the `sub`.
-fn add_user(app: &TestApp, username: &str, admin: bool) -> String {
-    let mut args = vec!["user", "add", username, "--password-stdin"];
-    if admin {
-        args.extend(["--role", "admin"]);
-    }
-    let out = app.cli(&args, Some(PASSWORD));
-    let stdout = out.ok();
-    let start = stdout
-        .find("(sub ")
-        .unwrap_or_else(|| panic!("no sub printed: {out}"))
-        + "(sub ".len();
-    let end = start + stdout[start..].find(')').unwrap();
-    stdout[start..end].to_owned()
-}
 
 /// Opens `path` while signed out, signs in as `username` on the login page
 /// it leads to, and waits to be back at `path`.
@@ -98,8 +80,8 @@ async fn an_administrator_works_through_the_console_in_a_browser() {
         return;
     }
     let app = TestApp::spawn().await;
-    let root = add_user(&app, "root", true);
-    add_user(&app, "temp", false);
+    let root = app.add_user("root", &["admin"]);
+    app.add_user("temp", &[]);
     let browser = Browser::start().await;
 
     // Signed out → login → back at the users page.
@@ -301,7 +283,7 @@ async fn a_person_without_admin_permissions_gets_the_403_page() {
         return;
     }
     let app = TestApp::spawn().await;
-    add_user(&app, "bob", false);
+    app.add_user("bob", &[]);
     let browser = Browser::start().await;
 
     sign_in_from(&browser, &app, "/admin/clients", "bob").await;

@@ -15,10 +15,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::Value;
 
 use super::{browser_available, screenshot_path, webdriver::Browser};
-use crate::helpers::TestApp;
+use crate::helpers::{PASSWORD, TestApp};
 
 const USERNAME: &str = "alice";
-const PASSWORD: &str = "correct horse battery";
 const CLIENT_ID: &str = "web";
 const CLIENT_NAME: &str = "Photo Album";
 /// The whole redirect chain after a click, on a loaded machine.
@@ -90,37 +89,14 @@ impl Drop for ClientCallback {
 /// A server with the user and a confidential client redirecting to
 /// `callback`. Returns the client secret.
 fn register(app: &TestApp, callback: &ClientCallback) -> String {
-    app.cli(
-        &[
-            "user",
-            "add",
-            USERNAME,
-            "--email",
-            "alice@example.com",
-            "--password-stdin",
-        ],
-        Some(PASSWORD),
-    )
-    .ok();
+    app.add_user_with(gatehouse::accounts::users::NewUser {
+        username: USERNAME.into(),
+        email: Some("alice@example.com".into()),
+        ..Default::default()
+    });
     let redirect_uri = callback.redirect_uri();
-    let out = app.cli(
-        &[
-            "client",
-            "add",
-            CLIENT_ID,
-            "--name",
-            CLIENT_NAME,
-            "--redirect-uri",
-            &redirect_uri,
-        ],
-        None,
-    );
-    out.ok()
-        .lines()
-        .find_map(|l| l.strip_prefix("client_secret: "))
-        .unwrap_or_else(|| panic!("no client secret printed:\n{out}"))
-        .trim()
-        .to_owned()
+    let flags = ["--name", CLIENT_NAME, "--redirect-uri", &redirect_uri];
+    app.add_client(CLIENT_ID, &flags)
 }
 
 struct AuthorizeRequest {

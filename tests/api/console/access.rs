@@ -2,7 +2,7 @@
 //! page that asked (same-origin paths only); signed in without permissions
 //! on `gatehouse-admin` → 403; a partial role sees only its pages.
 
-use super::{PAGES, Person, add_admin_role, add_root, add_user, console_changes, find_user};
+use super::{ADMIN_API, PAGES, Person, add_root, console_changes, find_user};
 use crate::helpers::TestApp;
 
 /// `return_to` values that would leave the origin once a browser reads them.
@@ -204,7 +204,7 @@ async fn return_to_must_stay_on_this_origin() {
 async fn a_person_without_admin_permissions_gets_403_everywhere() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_user(&app, "bob", &[]);
+    app.add_user("bob", &[]);
     // A role on another API is no access to the console either.
     app.cli(&["api", "add", "reports"], None).ok();
     app.cli(&["permission", "add", "reports", "reports:read"], None)
@@ -215,7 +215,7 @@ async fn a_person_without_admin_permissions_gets_403_everywhere() {
         None,
     )
     .ok();
-    add_user(&app, "rita", &["reader"]);
+    app.add_user("rita", &["reader"]);
 
     for username in ["bob", "rita"] {
         let person = Person::signed_in(&app, username).await;
@@ -255,8 +255,8 @@ async fn a_person_without_admin_permissions_gets_403_everywhere() {
 async fn an_auditor_reads_the_audit_log_and_nothing_else() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_admin_role(&app, "auditor", &["audit:read"]);
-    add_user(&app, "audrey", &["auditor"]);
+    app.add_role("auditor", ADMIN_API, &["audit:read"]);
+    app.add_user("audrey", &["auditor"]);
     let person = Person::signed_in(&app, "audrey").await;
 
     let log = person.get("/admin/audit").await;

@@ -8,9 +8,7 @@ use gatehouse::{
     db::DbConnection,
 };
 
-use super::{
-    PASSWORD, Page, Person, add_client, add_root, add_user, find_user, now, operate, unescape,
-};
+use super::{PASSWORD, Page, Person, add_root, find_user, unescape};
 use crate::helpers::TestApp;
 
 /// One row of the log as shown.
@@ -117,7 +115,7 @@ fn is_utc_time(when: &str) -> bool {
 async fn times_are_utc_and_people_are_named() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_client(&app, "reports", &["--grant", "client_credentials"]);
+    app.add_client("reports", &["--grant", "client_credentials"]);
     let admin = Person::signed_in(&app, "root").await;
     admin
         .submit(
@@ -127,7 +125,7 @@ async fn times_are_utc_and_people_are_named() {
         .await
         .location();
     let gina = find_user(&app, "gina").unwrap().id;
-    operate(&app, |conn, actor, now| {
+    app.operate(|conn, actor, now| {
         directory::create_role(conn, actor, "editor", "", now).map(drop)
     });
     app.db(|conn| {
@@ -187,7 +185,7 @@ async fn times_are_utc_and_people_are_named() {
     assert!(!page.html.contains(&gina), "{page:?}");
 
     // Once gina is deleted, her events name her by the username they kept.
-    operate(&app, |conn, actor, now| {
+    app.operate(|conn, actor, now| {
         gatehouse::administration::users::delete(conn, actor, "gina", now)
     });
     let page = admin.get("/admin/audit").await;
@@ -203,7 +201,7 @@ async fn times_are_utc_and_people_are_named() {
 async fn events_of_one_second_keep_their_order_across_pages() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    let at = now(&app);
+    let at = app.now();
     // 120 events in one second, recorded in order test.000 … test.119.
     app.db(|conn| {
         for i in 0..120 {
@@ -304,8 +302,8 @@ async fn the_audit_log_filters_by_kind_prefix() {
 async fn the_audit_log_filters_by_user_about_or_by_them() {
     let app = TestApp::spawn().await;
     let root = add_root(&app);
-    let carol = add_user(&app, "carol", &[]);
-    operate(&app, |conn, actor, now| {
+    let carol = app.add_user("carol", &[]);
+    app.operate(|conn, actor, now| {
         directory::create_role(conn, actor, "editor", "", now).map(drop)
     });
     let admin = Person::signed_in(&app, "root").await;
@@ -390,8 +388,8 @@ async fn the_audit_log_filters_by_user_about_or_by_them() {
 async fn a_user_filter_pages_through_events_about_and_by_them_in_order() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    let dora = add_user(&app, "dora", &[]);
-    let at = now(&app);
+    let dora = app.add_user("dora", &[]);
+    let at = app.now();
     // 150 events in one second: about dora by id, by dora, about "dora"
     // by name, and — every fourth — nothing to do with her.
     let mut expected = Vec::new();

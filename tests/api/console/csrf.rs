@@ -8,16 +8,13 @@ use gatehouse::{
     db,
 };
 
-use super::{
-    CSRF_COOKIE, PAGES, Person, add_client, add_root, add_user, console_changes, find_user,
-    operate, role_names,
-};
+use super::{CSRF_COOKIE, PAGES, Person, add_root, console_changes, find_user, role_names};
 use crate::helpers::TestApp;
 
 /// The API `reports-api` with `reports:read`, granted by the role
 /// `reporter`, which the client `reports` holds.
 fn reporting(app: &TestApp) {
-    operate(app, |conn, actor, now| {
+    app.operate(|conn, actor, now| {
         directory::create_api(conn, actor, "reports-api", None, now)?;
         directory::add_permission(conn, actor, "reports-api", "reports:read", now)?;
         directory::create_role(conn, actor, "reporter", "", now)?;
@@ -40,7 +37,7 @@ fn reporting_state(app: &TestApp) -> (Vec<(String, String)>, Vec<String>) {
 async fn every_console_form_carries_the_csrf_token_of_the_cookie() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_client(&app, "reports", &["--grant", "client_credentials"]);
+    app.add_client("reports", &["--grant", "client_credentials"]);
     let admin = Person::new(&app);
 
     // The login page sets the cookie: HttpOnly, SameSite=Lax, whole site.
@@ -98,8 +95,8 @@ async fn every_console_form_carries_the_csrf_token_of_the_cookie() {
 async fn forms_without_the_right_token_are_refused_and_change_nothing() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_user(&app, "carol", &[]);
-    add_client(&app, "reports", &["--grant", "client_credentials"]);
+    app.add_user("carol", &[]);
+    app.add_client("reports", &["--grant", "client_credentials"]);
     reporting(&app);
     let reported = reporting_state(&app);
     assert_eq!(

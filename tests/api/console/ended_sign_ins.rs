@@ -4,7 +4,7 @@
 
 use gatehouse::db;
 
-use super::{PASSWORD, Person, add_refreshing_client, add_root, add_user, now, token, tokens_for};
+use super::{PASSWORD, Person, add_refreshing_client, add_root, token, tokens_for};
 use crate::helpers::TestApp;
 
 async fn userinfo_status(app: &TestApp, access_token: &str) -> u16 {
@@ -19,7 +19,7 @@ async fn userinfo_status(app: &TestApp, access_token: &str) -> u16 {
 }
 
 fn live_sessions(app: &TestApp, user_id: &str) -> usize {
-    let (id, now) = (user_id.to_owned(), now(app));
+    let (id, now) = (user_id.to_owned(), app.now());
     app.db(move |conn| db::sessions::live_for_user(conn, &id, now))
         .len()
 }
@@ -28,7 +28,7 @@ fn live_sessions(app: &TestApp, user_id: &str) -> usize {
 async fn a_password_set_in_the_console_ends_the_users_sign_ins() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    let alice = add_user(&app, "alice", &[]);
+    let alice = app.add_user("alice", &[]);
     let secret = add_refreshing_client(&app, "web");
     let tokens = tokens_for(&app, "alice", "web", &secret, "openid offline_access").await;
     let access = tokens["access_token"].as_str().unwrap();

@@ -7,13 +7,13 @@
 use base64::Engine;
 use gatehouse::{administration::directory, db};
 
-use super::{ADMIN_API, Page, Person, add_client, add_root, audit, audited_once, operate, token};
+use super::{ADMIN_API, Page, Person, add_root, audit, audited_once, token};
 use crate::helpers::TestApp;
 
 /// The API `reports-api` with `reports:read` and `reports:write`, both
 /// granted by the role `reporter`.
 fn reporting(app: &TestApp) {
-    operate(app, |conn, actor, now| {
+    app.operate(|conn, actor, now| {
         directory::create_api(conn, actor, "reports-api", Some("Reports API"), now)?;
         directory::create_role(conn, actor, "reporter", "", now)?;
         for permission in ["reports:read", "reports:write"] {
@@ -263,8 +263,7 @@ async fn a_client_is_given_a_role_and_it_is_taken_away() {
     let app = TestApp::spawn().await;
     let root = add_root(&app);
     reporting(&app);
-    let secret = add_client(
-        &app,
+    let secret = app.add_client(
         "reports",
         &["--grant", "client_credentials", "--resource", "reports-api"],
     );

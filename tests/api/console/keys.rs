@@ -4,7 +4,7 @@
 
 use gatehouse::crypto::SigningAlgorithm;
 
-use super::{Person, add_root, audit, audited_once, console_changes};
+use super::{ADMIN_API, Person, add_root, audit, audited_once, console_changes};
 use crate::helpers::TestApp;
 
 fn signing_kid(app: &TestApp, alg: SigningAlgorithm) -> String {
@@ -110,8 +110,8 @@ async fn a_key_is_retired_and_revoked_from_the_keys_page() {
 #[tokio::test]
 async fn revoking_needs_keys_write_and_a_valid_form() {
     let app = TestApp::spawn().await;
-    super::add_admin_role(&app, "key-reader", &["keys:read"]);
-    super::add_user(&app, "kim", &["key-reader"]);
+    app.add_role("key-reader", ADMIN_API, &["keys:read"]);
+    app.add_user("kim", &["key-reader"]);
     add_root(&app);
     let kid = signing_kid(&app, SigningAlgorithm::ES256);
     let path = format!("/admin/keys/{kid}/revoke");

@@ -2,7 +2,7 @@
 //! roles, keys, audit), and the navigation shows only the pages they may
 //! read.
 
-use super::{Page, Person, add_admin_role, add_root, add_user};
+use super::{ADMIN_API, Page, Person, add_root};
 use crate::helpers::TestApp;
 
 /// A navigation link: where it goes and what it says.
@@ -26,14 +26,18 @@ fn nav_links(page: &Page) -> Vec<(String, String)> {
 async fn admin_lands_on_the_first_page_the_person_may_read() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_admin_role(&app, "auditor", &["audit:read"]);
-    add_admin_role(&app, "client-manager", &["clients:read", "clients:write"]);
-    add_admin_role(&app, "key-keeper", &["keys:read", "audit:read"]);
-    add_admin_role(&app, "session-ender", &["sessions:write"]);
-    add_user(&app, "audrey", &["auditor"]);
-    add_user(&app, "cleo", &["client-manager"]);
-    add_user(&app, "kim", &["key-keeper"]);
-    add_user(&app, "sid", &["session-ender"]);
+    app.add_role("auditor", ADMIN_API, &["audit:read"]);
+    app.add_role(
+        "client-manager",
+        ADMIN_API,
+        &["clients:read", "clients:write"],
+    );
+    app.add_role("key-keeper", ADMIN_API, &["keys:read", "audit:read"]);
+    app.add_role("session-ender", ADMIN_API, &["sessions:write"]);
+    app.add_user("audrey", &["auditor"]);
+    app.add_user("cleo", &["client-manager"]);
+    app.add_user("kim", &["key-keeper"]);
+    app.add_user("sid", &["session-ender"]);
 
     let everything = [
         ("/admin/users", "Users"),
@@ -86,8 +90,8 @@ async fn admin_lands_on_the_first_page_the_person_may_read() {
 async fn signed_out_admin_goes_to_the_login_page_and_back_to_the_landing_page() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_admin_role(&app, "auditor", &["audit:read"]);
-    add_user(&app, "audrey", &["auditor"]);
+    app.add_role("auditor", ADMIN_API, &["audit:read"]);
+    app.add_user("audrey", &["auditor"]);
     let person = Person::new(&app);
     // Signing in from `/admin` comes back to `/admin`, which now knows
     // whose landing page to open.

@@ -5,8 +5,8 @@
 use gatehouse::administration::directory;
 
 use super::{
-    PASSWORD, Person, add_admin_role, add_client, add_root, add_user, audit, audited_once,
-    console_changes, find_user, operate, role_names,
+    ADMIN_API, PASSWORD, Person, add_root, audit, audited_once, console_changes, find_user,
+    role_names,
 };
 use crate::helpers::TestApp;
 
@@ -14,9 +14,9 @@ use crate::helpers::TestApp;
 async fn a_users_write_only_administrator_cannot_hand_out_admin() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_admin_role(&app, "user-manager", &["users:read", "users:write"]);
-    let uma = add_user(&app, "uma", &["user-manager"]);
-    add_user(&app, "carol", &[]);
+    app.add_role("user-manager", ADMIN_API, &["users:read", "users:write"]);
+    let uma = app.add_user("uma", &["user-manager"]);
+    app.add_user("carol", &[]);
     let manager = Person::signed_in(&app, "uma").await;
 
     // Granting `admin`: the user's page again, 403, with the reason.
@@ -90,10 +90,14 @@ async fn a_users_write_only_administrator_cannot_hand_out_admin() {
 async fn a_clients_administrator_cannot_give_a_client_more_than_they_hold() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_admin_role(&app, "client-manager", &["clients:read", "clients:write"]);
-    let cleo = add_user(&app, "cleo", &["client-manager"]);
-    add_client(&app, "reports", &["--grant", "client_credentials"]);
-    operate(&app, |conn, actor, now| {
+    app.add_role(
+        "client-manager",
+        ADMIN_API,
+        &["clients:read", "clients:write"],
+    );
+    let cleo = app.add_user("cleo", &["client-manager"]);
+    app.add_client("reports", &["--grant", "client_credentials"]);
+    app.operate(|conn, actor, now| {
         directory::create_role(conn, actor, "reporter", "", now).map(drop)
     });
     let manager = Person::signed_in(&app, "cleo").await;
@@ -171,7 +175,7 @@ async fn nobody_disables_or_deletes_themselves_or_the_last_administrator() {
 
     // With a second administrator, root may step down (a change the rule
     // allows goes through), and the other may disable root.
-    add_user(&app, "ada", &["admin"]);
+    app.add_user("ada", &["admin"]);
     let done = admin
         .submit("/admin/users/root/revoke-role", &[("role", "admin")])
         .await;

@@ -5,15 +5,15 @@
 use gatehouse::db::{self, users::UserRow};
 
 use super::{
-    PASSWORD, Page, Person, REDIRECT_URI, add_client, add_refreshing_client, add_root, add_user,
-    audit, audited_once, find_user, now, role_names, token, tokens_for, unescape,
+    PASSWORD, Page, Person, REDIRECT_URI, add_refreshing_client, add_root, audit, audited_once,
+    console_changes, find_user, role_names, token, tokens_for, unescape,
 };
 use crate::helpers::TestApp;
 
 /// `count` users `user000…`, with emails `team+000@example.org…`, straight
 /// into the database (no password: they only need to be listed).
 fn add_many(app: &TestApp, count: usize) {
-    let now = now(app);
+    let now = app.now();
     app.db(move |conn| {
         for i in 0..count {
             db::users::insert(
@@ -195,7 +195,7 @@ async fn an_administrator_creates_a_user_who_can_then_sign_in() {
 async fn input_errors_show_the_form_again_with_what_was_typed() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    add_user(&app, "carol", &[]);
+    app.add_user("carol", &[]);
     let admin = Person::signed_in(&app, "root").await;
 
     let cases: [(&str, &str, &str, &str, &str); 5] = [
@@ -257,9 +257,9 @@ async fn input_errors_show_the_form_again_with_what_was_typed() {
     let carol = find_user(&app, "carol").unwrap();
     assert_eq!(carol.email.as_deref(), Some("carol@example.com"));
     assert!(
-        audit(&app, "admin.").is_empty(),
+        console_changes(&app).is_empty(),
         "{:#?}",
-        audit(&app, "admin.")
+        console_changes(&app)
     );
 }
 
@@ -267,7 +267,7 @@ async fn input_errors_show_the_form_again_with_what_was_typed() {
 async fn disabling_a_user_stops_their_sign_in_and_their_refresh_tokens() {
     let app = TestApp::spawn().await;
     let root = add_root(&app);
-    let dave = add_user(&app, "dave", &[]);
+    let dave = app.add_user("dave", &[]);
     let secret = add_refreshing_client(&app, "app");
     let tokens = tokens_for(&app, "dave", "app", &secret, "openid offline_access").await;
     let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
@@ -341,7 +341,7 @@ async fn disabling_a_user_stops_their_sign_in_and_their_refresh_tokens() {
 async fn deleting_a_user_needs_the_confirm_box() {
     let app = TestApp::spawn().await;
     let root = add_root(&app);
-    let erin = add_user(&app, "erin", &["admin"]);
+    let erin = app.add_user("erin", &["admin"]);
     let admin = Person::signed_in(&app, "root").await;
 
     for confirm in [None, Some(""), Some("on"), Some("no")] {
@@ -394,7 +394,7 @@ async fn profile_password_roles_sessions_and_unlock() {
     })
     .await;
     let root = add_root(&app);
-    add_user(&app, "fred", &[]);
+    app.add_user("fred", &[]);
     app.cli(&["role", "add", "editor"], None).ok();
     let admin = Person::signed_in(&app, "root").await;
 
@@ -552,8 +552,7 @@ async fn profile_password_roles_sessions_and_unlock() {
 async fn ending_sessions_from_the_console_queues_back_channel_logout() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    let secret = add_client(
-        &app,
+    let secret = app.add_client(
         "app",
         &[
             "--redirect-uri",
@@ -567,9 +566,9 @@ async fn ending_sessions_from_the_console_queues_back_channel_logout() {
     );
     let mut sids = Vec::new();
     for username in ["dave", "erin", "fay"] {
-        let id = add_user(&app, username, &[]);
+        let id = app.add_user(username, &[]);
         tokens_for(&app, username, "app", &secret, "openid").await;
-        let now = now(&app);
+        let now = app.now();
         let sessions = app.db(move |conn| db::sessions::live_for_user(conn, &id, now));
         assert_eq!(sessions.len(), 1, "{username}");
         sids.push(sessions[0].sid.clone());

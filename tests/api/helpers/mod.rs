@@ -3,8 +3,10 @@
 
 #![allow(dead_code)] // Each test file uses a different part of the kit.
 
+pub mod browser;
 mod cli;
 mod database;
+mod seed;
 mod tools;
 
 use std::{collections::BTreeMap, net::TcpListener, path::Path, sync::Arc};
@@ -21,6 +23,7 @@ use gatehouse::{
 #[allow(unused_imports)]
 pub use cli::{CliOutput, USING_DATABASE, cli_command, gatehouse_bin, run as run_cli};
 pub use database::{POSTGRES_URL_ENV, TestDatabase, postgres_admin_url};
+pub use seed::{ADMIN_API, PASSWORD, REDIRECT_URI};
 #[allow(unused_imports)]
 pub use tools::{BACKEND_ENV, find_executable, in_ci, require_tool};
 
@@ -96,12 +99,83 @@ pub struct TestApp {
     /// Redirects are not followed; cookies are kept.
     pub client: reqwest::Client,
     pub env: Arc<TestEnv>,
+    /// Secrets of the clients the builder made, by client id.
+    secrets: BTreeMap<String, String>,
     server: ServerHandle,
     /// Disconnects when the server thread has finished.
     stopped: std::sync::mpsc::Receiver<()>,
 }
 
+/// `TestApp::new().with_user("rahul", &["student"]).start()`: a server
+/// with what the test needs already made.
+#[derive(Default)]
+#[must_use]
+pub struct TestAppBuilder {
+    users: Vec<(String, Vec<String>)>,
+    clients: Vec<(String, Vec<String>)>,
+    customise: Option<Box<dyn FnOnce(&mut Settings)>>,
+}
+
+impl TestAppBuilder {
+    /// A user with `PASSWORD` and `roles` (see `TestApp::add_user`).
+    pub fn with_user(mut self, username: &str, roles: &[&str]) -> Self {
+        let roles = roles.iter().map(|r| (*r).to_owned()).collect();
+        self.users.push((username.to_owned(), roles));
+        self
+    }
+
+    /// A client (see `TestApp::add_client`); its secret is `app.secret(id)`.
+    pub fn with_client(mut self, client_id: &str, flags: &[&str]) -> Self {
+        let flags = flags.iter().map(|f| (*f).to_owned()).collect();
+        self.clients.push((client_id.to_owned(), flags));
+        self
+    }
+
+    /// Settings changed before the server starts.
+    pub fn with_settings(mut self, customise: impl FnOnce(&mut Settings) + 'static) -> Self {
+        self.customise = Some(Box::new(customise));
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let customise = self.customise;
+        let mut app = TestApp::spawn_with(|settings| {
+            if let Some(customise) = customise {
+                customise(settings);
+            }
+        })
+        .await;
+        for (username, roles) in &self.users {
+            let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
+            app.add_user(username, &roles);
+        }
+        for (client_id, flags) in &self.clients {
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            let secret = app.add_client(client_id, &flags);
+            app.secrets.insert(client_id.clone(), secret);
+        }
+        app
+    }
+}
+
 impl TestApp {
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    /// The secret of a client made by `TestAppBuilder::with_client`.
+    pub fn secret(&self, client_id: &str) -> &str {
+        self.secrets
+            .get(client_id)
+            .unwrap_or_else(|| panic!("no client {client_id} was built"))
+    }
+
+    /// A browser of its own for this app (its own cookies).
+    pub fn browser(&self) -> browser::Browser {
+        browser::Browser::new()
+    }
+
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
     }
@@ -159,6 +233,7 @@ impl TestApp {
             clock,
             client,
             env,
+            secrets: BTreeMap::new(),
             server,
             stopped,
         })

@@ -28,22 +28,22 @@ mod token;
 mod transport;
 mod userinfo;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use reqwest::cookie::{CookieStore, Jar};
 use serde_json::Value;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
 };
+
 use url::Url;
 
-use crate::helpers::{TestApp, form_value};
-
-pub const PASSWORD: &str = "correct horse battery";
+use crate::admin_api::add_service_account;
+use crate::helpers::browser::{Auth, AuthRequest, Browser, Person, login_page, start, tokens_in};
 /// The only redirect URI any client of the fixture registered.
-pub const REDIRECT_URI: &str = "http://127.0.0.1:3000/cb";
+pub use crate::helpers::{PASSWORD, REDIRECT_URI};
+use crate::helpers::{TestApp, form_value};
 /// How long one case may take, generously: the machine is shared.
 pub const TIME_BOUND: Duration = Duration::from_secs(5);
 
@@ -592,14 +592,11 @@ impl Fixture {
     }
 
     pub async fn with(app: TestApp) -> Fixture {
-        add_user(&app, "alice", &[]);
-        add_user(&app, "root", &["--role", "admin"]);
-        let web_secret = add_client(
-            &app,
+        app.add_user("alice", &[]);
+        app.add_user("root", &["admin"]);
+        let web_secret = app.add_client(
+            "web",
             &[
-                "web",
-                "--redirect-uri",
-                REDIRECT_URI,
                 "--grant",
                 "authorization_code",
                 "--grant",
@@ -608,46 +605,30 @@ impl Fixture {
                 "client_credentials",
             ],
         );
-        app.cli(
-            &[
-                "client",
-                "add",
-                "spa",
-                "--public",
-                "--redirect-uri",
-                REDIRECT_URI,
-            ],
-            None,
-        )
-        .ok();
-        app.cli(&["api", "add", "school"], None).ok();
-        app.cli(&["permission", "add", "school", "grades:read"], None)
-            .ok();
-        let ops_secret = add_client(
-            &app,
-            &[
-                "ops",
-                "--grant",
-                "client_credentials",
-                "--resource",
-                "gatehouse-admin",
-            ],
-        );
-        app.cli(&["client", "grant-role", "ops", "admin"], None)
-            .ok();
+        app.add_client("spa", &["--public"]);
+        app.add_api("school", &["grades:read"]);
+        let ops_secret = add_service_account(&app, "ops", &["admin"]);
         let admin_token = client_credentials(&app, "ops", &ops_secret).await;
 
-        let tokens = code_flow_tokens(&app, &web_secret).await;
-        let (console_cookies, console_csrf) = console_session(&app).await;
-        let (pending_request, pending_cookies, pending_csrf) = pending_request(&app).await;
+        let web = Auth::Basic("web", &web_secret);
+        let scope = "openid profile offline_access";
+        let tokens = tokens_in(&app, &Browser::new(), web, "web", scope, "alice").await;
+        let root = Person::signed_in(&app, "root").await;
+        let (console_cookies, console_csrf) = (root.cookies(), root.csrf());
+        let pending = Browser::new();
+        let waiting = AuthRequest::new("web").remove("state").remove("nonce");
+        let pending_request = start(&app, &pending, &waiting).await.login();
+        let (_, html) = login_page(&app, &pending, &pending_request).await;
+        let pending_csrf = form_value(&html, "csrf_token").unwrap();
+        let pending_cookies = pending.cookies(&app);
         Fixture {
             app,
             web_secret,
             ops_secret,
             admin_token,
-            access_token: tokens["access_token"].as_str().unwrap().to_owned(),
-            refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
-            id_token: tokens["id_token"].as_str().unwrap().to_owned(),
+            access_token: tokens.access_token.clone(),
+            refresh_token: tokens.refresh_token().to_owned(),
+            id_token: tokens.id_token().to_owned(),
             console_cookies,
             console_csrf,
             pending_request,
@@ -657,182 +638,12 @@ impl Fixture {
     }
 }
 
-fn add_user(app: &TestApp, username: &str, extra: &[&str]) {
-    let mut args = vec!["user", "add", username, "--password-stdin"];
-    args.extend_from_slice(extra);
-    app.cli(&args, Some(PASSWORD)).ok();
-}
-
-fn add_client(app: &TestApp, args: &[&str]) -> String {
-    let mut all = vec!["client", "add"];
-    all.extend_from_slice(args);
-    let out = app.cli(&all, None);
-    out.ok()
-        .lines()
-        .find_map(|l| l.strip_prefix("client_secret: "))
-        .unwrap_or_else(|| panic!("no client secret printed: {out}"))
-        .trim()
-        .to_owned()
-}
-
 async fn client_credentials(app: &TestApp, id: &str, secret: &str) -> String {
     let raw = Raw::form("/token", "grant_type=client_credentials").basic(id, secret);
     let answer = send(app.port, &raw).await.unwrap();
     let json = answer.json().unwrap_or_default();
     assert_eq!(answer.status, 200, "client_credentials {id}: {json}");
     json["access_token"].as_str().unwrap().to_owned()
-}
-
-/// A browser with a cookie jar we can read.
-fn browser() -> (reqwest::Client, Arc<Jar>) {
-    let jar = Arc::new(Jar::default());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_provider(jar.clone())
-        .build()
-        .unwrap();
-    (client, jar)
-}
-
-fn cookies(app: &TestApp, jar: &Jar) -> String {
-    let url = Url::parse(&app.address).unwrap();
-    jar.cookies(&url)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .unwrap_or_else(|| panic!("{}: no Location", response.status()))
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Signs `username` in at `/login?...` from the page at `login_url`.
-async fn sign_in(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    login_url: &str,
-    username: &str,
-) -> reqwest::Response {
-    let page = browser.get(app.url(login_url)).send().await.unwrap();
-    assert_eq!(page.status(), 200, "{login_url}");
-    let html = page.text().await.unwrap();
-    let mut form = vec![
-        ("csrf_token", form_value(&html, "csrf_token").unwrap()),
-        ("username", username.to_owned()),
-        ("password", PASSWORD.to_owned()),
-    ];
-    for field in ["request", "return_to"] {
-        if let Some(value) = form_value(&html, field) {
-            form.push((field, value));
-        }
-    }
-    browser
-        .post(app.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// alice through the code flow with `web`: the token response.
-async fn code_flow_tokens(app: &TestApp, secret: &str) -> Value {
-    let (browser, _) = browser();
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", "web")
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("scope", "openid profile offline_access")
-        .append_pair("state", "s")
-        .append_pair("nonce", "n")
-        .finish();
-    let mut response = browser
-        .get(app.url(&format!("/authorize?{query}")))
-        .send()
-        .await
-        .unwrap();
-    for _ in 0..4 {
-        let next = location(&response);
-        if next.starts_with(REDIRECT_URI) {
-            let url = Url::parse(&next).unwrap();
-            let code = url
-                .query_pairs()
-                .find(|(n, _)| n == "code")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_else(|| panic!("no code: {next}"));
-            let body = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("grant_type", "authorization_code")
-                .append_pair("code", &code)
-                .append_pair("redirect_uri", REDIRECT_URI)
-                .finish();
-            let answer = send(app.port, &Raw::form("/token", body).basic("web", secret))
-                .await
-                .unwrap();
-            assert_eq!(answer.status, 200, "{}", answer.text());
-            return answer.json().unwrap();
-        }
-        response = if next.starts_with("/login") {
-            sign_in(app, &browser, &next, "alice").await
-        } else if next.starts_with("/consent") {
-            let page = browser.get(app.url(&next)).send().await.unwrap();
-            let html = page.text().await.unwrap();
-            let form = [
-                ("request", form_value(&html, "request").unwrap()),
-                ("csrf_token", form_value(&html, "csrf_token").unwrap()),
-                ("decision", "allow".to_owned()),
-            ];
-            browser
-                .post(app.url("/consent"))
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-        } else {
-            panic!("unexpected step {next}");
-        };
-    }
-    panic!("the code flow did not finish");
-}
-
-/// `root` signed in to the console: its cookies and CSRF token.
-async fn console_session(app: &TestApp) -> (String, String) {
-    let (browser, jar) = browser();
-    let response = sign_in(app, &browser, "/login?return_to=/admin/users", "root").await;
-    assert_eq!(response.status(), 303, "console sign-in");
-    let page = browser.get(app.url("/admin/users")).send().await.unwrap();
-    assert_eq!(page.status(), 200, "console page");
-    let html = page.text().await.unwrap();
-    let csrf = form_value(&html, "csrf_token").expect("console form without csrf_token");
-    (cookies(app, &jar), csrf)
-}
-
-/// An authorization request for `web` waiting at the login page.
-async fn pending_request(app: &TestApp) -> (String, String, String) {
-    let (browser, jar) = browser();
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", "web")
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("scope", "openid")
-        .finish();
-    let response = browser
-        .get(app.url(&format!("/authorize?{query}")))
-        .send()
-        .await
-        .unwrap();
-    let next = location(&response);
-    let request = next
-        .strip_prefix("/login?request=")
-        .unwrap_or_else(|| panic!("expected the login page, got {next}"))
-        .to_owned();
-    let page = browser.get(app.url(&next)).send().await.unwrap();
-    let html = page.text().await.unwrap();
-    let csrf = form_value(&html, "csrf_token").unwrap();
-    (request, cookies(app, &jar), csrf)
 }
 
 // ---------------------------------------------------------------- inputs

@@ -23,7 +23,7 @@ use tokio::{
 };
 
 use super::flow::{
-    self, Auth, Browser, OFFLINE, add_user, assert_signed_out, jwt_parts, location, wait_until,
+    self, Auth, Browser, OFFLINE, assert_signed_out, jwt_parts, location, wait_until,
 };
 use crate::helpers::TestApp;
 
@@ -236,7 +236,7 @@ fn add_bc_client(app: &TestApp, id: &str, uri: &str, extra: &[&str]) -> String {
         uri,
     ];
     args.extend_from_slice(extra);
-    flow::add_client(app, id, &args)
+    app.add_client(id, &args)
 }
 
 /// Verifies a logout token against the JWKS and checks every rule of
@@ -280,7 +280,7 @@ async fn check_logout_token(
 async fn every_client_of_the_session_gets_a_signed_logout_token() {
     let app = TestApp::spawn().await;
     let receiver = Receiver::start(200).await;
-    let sub = add_user(&app, "alice");
+    let sub = app.add_user("alice", &[]);
     let one = add_bc_client(&app, "one", &receiver.uri("/bc/one"), &[]);
     // This one signs its ID tokens (and so its logout tokens) with ES256,
     // and gets a refresh token.
@@ -297,7 +297,7 @@ async fn every_client_of_the_session_gets_a_signed_logout_token() {
             "refresh_token",
         ],
     );
-    let quiet = flow::add_client(&app, "quiet", &["--skip-consent"]);
+    let quiet = app.add_client("quiet", &["--skip-consent"]);
     let elsewhere = add_bc_client(&app, "elsewhere", &receiver.uri("/bc/elsewhere"), &[]);
 
     let browser = Browser::new();
@@ -364,7 +364,7 @@ async fn every_client_of_the_session_gets_a_signed_logout_token() {
 async fn the_logout_response_never_waits_for_delivery() {
     let app = TestApp::spawn_with(|s| s.backchannel.timeout_secs = 30).await;
     let receiver = Receiver::start(0).await; // takes the request, never answers
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let secret = add_bc_client(&app, "web", &receiver.uri("/bc"), &[]);
     let browser = Browser::new();
     let tokens = sign_in(&app, &browser, "web", &secret, "openid").await;
@@ -385,7 +385,7 @@ async fn the_logout_response_never_waits_for_delivery() {
 async fn failed_deliveries_are_retried_with_backoff_and_fresh_tokens() {
     let app = TestApp::spawn().await;
     let receiver = Receiver::start(500).await;
-    let sub = add_user(&app, "alice");
+    let sub = app.add_user("alice", &[]);
     let secret = add_bc_client(&app, "web", &receiver.uri("/bc"), &[]);
     let browser = Browser::new();
     let tokens = sign_in(&app, &browser, "web", &secret, "openid").await;
@@ -456,7 +456,7 @@ async fn failed_deliveries_are_retried_with_backoff_and_fresh_tokens() {
 async fn a_receiver_that_comes_up_late_still_gets_the_token() {
     let app = TestApp::spawn().await;
     let port = free_port();
-    let sub = add_user(&app, "alice");
+    let sub = app.add_user("alice", &[]);
     let secret = add_bc_client(&app, "web", &format!("http://127.0.0.1:{port}/bc"), &[]);
     let browser = Browser::new();
     let tokens = sign_in(&app, &browser, "web", &secret, "openid").await;
@@ -493,7 +493,7 @@ async fn a_receiver_that_comes_up_late_still_gets_the_token() {
 async fn deliveries_give_up_after_max_attempts() {
     let app = TestApp::spawn_with(|s| s.backchannel.max_attempts = 2).await;
     let receiver = Receiver::start(503).await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let secret = add_bc_client(&app, "web", &receiver.uri("/bc"), &[]);
     let browser = Browser::new();
     let tokens = sign_in(&app, &browser, "web", &secret, "openid").await;
@@ -525,7 +525,7 @@ async fn deliveries_give_up_after_max_attempts() {
 async fn a_client_known_only_by_its_code_is_still_told_after_housekeeping() {
     let app = TestApp::spawn().await;
     let receiver = Receiver::start(200).await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let secret = add_bc_client(&app, "web", &receiver.uri("/bc"), &[]);
     let browser = Browser::new();
     let tokens = sign_in(&app, &browser, "web", &secret, "openid").await;
@@ -549,7 +549,7 @@ async fn a_client_known_only_by_its_code_is_still_told_after_housekeeping() {
 async fn a_logout_with_confirmation_notifies_too() {
     let app = TestApp::spawn().await;
     let receiver = Receiver::start(200).await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let secret = add_bc_client(&app, "web", &receiver.uri("/bc"), &[]);
     let browser = Browser::new();
     sign_in(&app, &browser, "web", &secret, "openid").await;

@@ -7,9 +7,9 @@
 use reqwest::StatusCode;
 
 use super::flow::{
-    self, Auth, Browser, OFFLINE, PASSWORD, add_refreshing_client, add_user, assert_oauth_error,
-    assert_signed_in, assert_signed_out, code_from, is_active, redeem, refresh, revoke, token_ok,
-    userinfo_status,
+    self, Auth, Browser, OFFLINE, PASSWORD, add_refreshing_client, assert_oauth_error,
+    assert_signed_in, assert_signed_out, callback_code, is_active, redeem, refresh, revoke,
+    token_ok, userinfo_status,
 };
 use crate::helpers::TestApp;
 
@@ -28,7 +28,7 @@ async fn signed_in(app: &TestApp, secret: &str, browser: &Browser) -> flow::Toke
 #[tokio::test]
 async fn set_password_and_end_sessions_on_the_command_line_end_every_sign_in() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let secret = add_refreshing_client(&app, "web", &["--skip-consent"]);
     let auth = Auth::Basic("web", &secret);
     for command in [
@@ -74,14 +74,14 @@ async fn set_password_and_end_sessions_on_the_command_line_end_every_sign_in() {
 #[tokio::test]
 async fn a_code_replay_racing_a_revocation_fails_neither() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let secret = add_refreshing_client(&app, "web", &["--skip-consent"]);
     let auth = Auth::Basic("web", &secret);
     for round in 0..8 {
         let browser = Browser::new();
         let url = flow::authorize_url(&app, "web", OFFLINE, &[]);
         let callback = flow::sign_in_at(&app, &browser, &url, "alice").await;
-        let code = code_from(&app, &callback);
+        let code = callback_code(&app, &callback);
         let tokens = token_ok(redeem(&app, auth, &code, None).await).await;
         // The replay revokes the code's access token (no transaction) while
         // the client revokes the refresh family, whose transaction revokes

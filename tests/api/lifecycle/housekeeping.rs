@@ -7,8 +7,8 @@ use gatehouse::db::housekeeping::Purged;
 use reqwest::StatusCode;
 
 use super::flow::{
-    self, Auth, Browser, OFFLINE, add_refreshing_client, add_user, assert_oauth_error,
-    assert_signed_in, assert_signed_out, is_active, refresh, revoke, token_ok, userinfo_status,
+    self, Auth, Browser, OFFLINE, add_refreshing_client, assert_oauth_error, assert_signed_in,
+    assert_signed_out, is_active, refresh, revoke, token_ok, userinfo_status,
 };
 use crate::helpers::TestApp;
 
@@ -36,7 +36,7 @@ struct Setup {
 
 impl Setup {
     async fn start(app: TestApp) -> Self {
-        add_user(&app, "alice");
+        app.add_user("alice", &[]);
         let secret = add_refreshing_client(&app, "web", &["--skip-consent"]);
         Self {
             app,
@@ -136,10 +136,10 @@ async fn codes_are_kept_while_their_access_token_lives_then_purged() {
     // One code redeemed, one never.
     let url = flow::authorize_url(&s.app, "web", "openid", &[]);
     let callback = flow::sign_in_at(&s.app, &s.browser, &url, "alice").await;
-    let redeemed = flow::code_from(&s.app, &callback);
+    let redeemed = flow::callback_code(&s.app, &callback);
     let tokens = token_ok(flow::redeem(&s.app, s.auth(), &redeemed, None).await).await;
     let callback = flow::prompt_none(&s.app, &s.browser, "web").await;
-    let unused = flow::code_from(&s.app, &callback);
+    let unused = flow::callback_code(&s.app, &callback);
 
     // Both codes have expired (60 s), but the access token lives 600 s: a
     // replay must still find the code and revoke what it bought.

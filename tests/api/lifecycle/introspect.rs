@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::flow::{
-    self, Auth, Browser, OFFLINE, add_refreshing_client, add_user, assert_oauth_error, introspect,
-    is_active, jwt_parts, revoke, token_ok,
+    self, Auth, Browser, OFFLINE, add_refreshing_client, assert_oauth_error, introspect, is_active,
+    jwt_parts, revoke, token_ok,
 };
 use crate::helpers::TestApp;
 
@@ -41,7 +41,7 @@ impl World {
         ] {
             app.cli(args, None).ok();
         }
-        let sub = add_user(&app, "alice");
+        let sub = app.add_user("alice", &[]);
         app.cli(&["role", "grant", "reader", "alice"], None).ok();
         let web = add_refreshing_client(&app, "web", &["--skip-consent", "--resource", API]);
         let rs = resource_server(&app, "rs", API);
@@ -321,7 +321,7 @@ async fn tokens_of_a_disabled_client_or_user_are_inactive() {
 #[tokio::test]
 async fn only_authenticated_confidential_clients_may_introspect() {
     let w = World::start().await;
-    flow::add_public_client(&w.app, "spa", &[]);
+    w.app.add_client("spa", &["--public"]);
     for (what, auth) in [
         ("a public client", Auth::Public("spa")),
         ("nobody", Auth::None),

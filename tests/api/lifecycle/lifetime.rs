@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::flow::{
-    self, Auth, Browser, POST_LOGOUT_URI, add_user, authorize_url, is_active, jwt_parts, location,
-    param, userinfo_status,
+    self, Auth, Browser, POST_LOGOUT_URI, authorize_url, is_active, jwt_parts, location, param,
+    userinfo_status,
 };
 use crate::admin_api::{Api, OPS, add_service_account, service_token};
 use crate::helpers::TestApp;
@@ -42,8 +42,8 @@ fn lifetime_of(token: &str) -> i64 {
 async fn an_access_token_living_longer_than_the_access_token_ttl_is_refused() {
     let app = TestApp::spawn().await;
     let ttl = app.state.settings.tokens.access_token_ttl_secs;
-    add_user(&app, "alice");
-    let secret = flow::add_client(&app, "web", &["--skip-consent"]);
+    app.add_user("alice", &[]);
+    let secret = app.add_client("web", &["--skip-consent"]);
     let web = Auth::Basic("web", &secret);
     let tokens = flow::tokens_in(&app, &Browser::new(), web, "web", "openid", "alice").await;
     assert_eq!(lifetime_of(&tokens.access_token), ttl);
@@ -78,9 +78,8 @@ async fn an_access_token_living_longer_than_the_access_token_ttl_is_refused() {
 async fn an_id_token_hint_living_longer_than_the_id_token_ttl_names_nobody() {
     let app = TestApp::spawn().await;
     let ttl = app.state.settings.tokens.id_token_ttl_secs;
-    add_user(&app, "alice");
-    let secret = flow::add_client(
-        &app,
+    app.add_user("alice", &[]);
+    let secret = app.add_client(
         "web",
         &[
             "--skip-consent",

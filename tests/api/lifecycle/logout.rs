@@ -9,8 +9,8 @@ use serde_json::json;
 use url::Url;
 
 use super::flow::{
-    self, Auth, Browser, POST_LOGOUT_URI, add_user, assert_signed_in, assert_signed_out, header_of,
-    location, set_cookies,
+    self, Auth, Browser, POST_LOGOUT_URI, assert_signed_in, assert_signed_out, header_of, location,
+    set_cookies,
 };
 use crate::helpers::{TestApp, form_value};
 
@@ -28,9 +28,8 @@ struct Session {
 impl Session {
     async fn start() -> Self {
         let app = TestApp::spawn().await;
-        add_user(&app, "alice");
-        let secret = flow::add_client(
-            &app,
+        app.add_user("alice", &[]);
+        let secret = app.add_client(
             "web",
             &[
                 "--skip-consent",
@@ -326,9 +325,8 @@ async fn a_bad_hint_never_redirects_and_the_person_confirms() {
 #[tokio::test]
 async fn an_access_token_is_no_id_token_hint() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
-    let secret = flow::add_client(
-        &app,
+    app.add_user("alice", &[]);
+    let secret = app.add_client(
         "web",
         &[
             "--skip-consent",
@@ -486,7 +484,7 @@ async fn a_hint_for_another_session_asks_first() {
 #[tokio::test]
 async fn a_hint_for_another_user_asks_first() {
     let s = Session::start().await;
-    add_user(&s.app, "bob");
+    s.app.add_user("bob", &[]);
     let bob = Browser::new();
     let url = flow::authorize_url(&s.app, "web", "openid", &[]);
     flow::sign_in_at(&s.app, &bob, &url, "bob").await;
@@ -502,8 +500,7 @@ async fn a_hint_for_another_user_asks_first() {
 #[tokio::test]
 async fn a_client_id_that_contradicts_the_hint_gets_no_redirect() {
     let s = Session::start().await;
-    flow::add_client(
-        &s.app,
+    s.app.add_client(
         "other",
         &[
             "--post-logout-redirect-uri",

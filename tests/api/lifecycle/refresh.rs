@@ -8,7 +8,7 @@ use gatehouse::db::schema::refresh_tokens;
 use reqwest::StatusCode;
 
 use super::flow::{
-    self, Auth, Browser, OFFLINE, Pkce, add_refreshing_client, add_user, assert_oauth_error,
+    self, Auth, Browser, OFFLINE, Pkce, add_refreshing_client, assert_oauth_error,
     assert_signed_in, assert_signed_out, is_active, jwt_parts, refresh, token_ok, userinfo_status,
 };
 use crate::helpers::TestApp;
@@ -29,7 +29,7 @@ impl Family {
     }
 
     async fn start_in(app: TestApp) -> Self {
-        let sub = add_user(&app, "alice");
+        let sub = app.add_user("alice", &[]);
         let secret = add_refreshing_client(&app, "web", &["--skip-consent"]);
         let browser = Browser::new();
         let first = flow::tokens_in(
@@ -137,9 +137,9 @@ async fn the_id_token_on_refresh_keeps_sub_auth_time_and_sid_and_has_no_nonce() 
 #[tokio::test]
 async fn no_refresh_token_without_offline_access_or_the_refresh_grant() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let web = add_refreshing_client(&app, "web", &["--skip-consent"]);
-    let plain = flow::add_client(&app, "plain", &["--skip-consent"]);
+    let plain = app.add_client("plain", &["--skip-consent"]);
     let browser = Browser::new();
 
     let online = flow::tokens_in(
@@ -483,11 +483,11 @@ async fn another_client_cannot_use_the_refresh_token_nor_spend_it() {
 #[tokio::test]
 async fn a_public_client_refreshes_with_its_client_id() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
-    flow::add_public_client(
-        &app,
+    app.add_user("alice", &[]);
+    app.add_client(
         "spa",
         &[
+            "--public",
             "--grant",
             "authorization_code",
             "--grant",
@@ -507,7 +507,7 @@ async fn a_public_client_refreshes_with_its_client_id() {
         ],
     );
     let callback = flow::sign_in_at(&app, &browser, &url, "alice").await;
-    let code = flow::code_from(&app, &callback);
+    let code = flow::callback_code(&app, &callback);
     let first =
         token_ok(flow::redeem(&app, Auth::Public("spa"), &code, Some(&pkce.verifier)).await).await;
     let next = token_ok(refresh(&app, Auth::Public("spa"), first.refresh_token(), &[]).await).await;

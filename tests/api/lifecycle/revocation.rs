@@ -11,8 +11,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::flow::{
-    self, Auth, Browser, POST_LOGOUT_URI, add_user, authorize_url, catch_up, is_active, jwt_parts,
-    location, param, refresh_keys, userinfo_status,
+    self, Auth, Browser, POST_LOGOUT_URI, authorize_url, catch_up, is_active, jwt_parts, location,
+    param, refresh_keys, userinfo_status,
 };
 use crate::admin_api::{Api, OPS, add_service_account, service_token};
 use crate::helpers::TestApp;
@@ -71,9 +71,8 @@ fn kids_in(keys: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn a_revoked_key_is_trusted_nowhere_at_once_and_a_replacement_signs() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
-    let secret = flow::add_client(
-        &app,
+    app.add_user("alice", &[]);
+    let secret = app.add_client(
         "web",
         &[
             "--skip-consent",
@@ -170,8 +169,7 @@ async fn a_revoked_key_is_trusted_nowhere_at_once_and_a_replacement_signs() {
 async fn a_key_revoked_at_the_command_line_is_refused_by_a_running_server_within_two_seconds() {
     let app = TestApp::spawn().await;
     app.cli(&["api", "add", "svc-api"], None).ok();
-    let secret = flow::add_client(
-        &app,
+    let secret = app.add_client(
         "svc",
         &["--grant", "client_credentials", "--resource", "svc-api"],
     );

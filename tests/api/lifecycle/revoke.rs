@@ -6,8 +6,8 @@
 use reqwest::{StatusCode, header};
 
 use super::flow::{
-    self, Auth, Browser, OFFLINE, Pkce, add_refreshing_client, add_user, assert_oauth_error,
-    header_of, is_active, refresh, revoke, token_ok, userinfo_status,
+    self, Auth, Browser, OFFLINE, Pkce, add_refreshing_client, assert_oauth_error, header_of,
+    is_active, refresh, revoke, token_ok, userinfo_status,
 };
 use crate::helpers::TestApp;
 
@@ -20,7 +20,7 @@ struct Signed {
 impl Signed {
     async fn start() -> Self {
         let app = TestApp::spawn().await;
-        add_user(&app, "alice");
+        app.add_user("alice", &[]);
         let secret = add_refreshing_client(&app, "web", &["--skip-consent"]);
         let tokens = flow::tokens_in(
             &app,
@@ -124,8 +124,8 @@ async fn the_token_type_hint_is_honoured_but_not_trusted() {
 #[tokio::test]
 async fn a_client_can_never_revoke_another_clients_tokens() {
     let s = Signed::start().await;
-    let thief = flow::add_client(&s.app, "thief", &[]);
-    flow::add_public_client(&s.app, "spa", &[]);
+    let thief = s.app.add_client("thief", &[]);
+    s.app.add_client("spa", &["--public"]);
     for auth in [Auth::Basic("thief", &thief), Auth::Public("spa")] {
         for token in [s.tokens.refresh_token(), s.tokens.access_token.as_str()] {
             for hint in [None, Some("refresh_token"), Some("access_token")] {
@@ -155,11 +155,11 @@ async fn unknown_and_already_revoked_tokens_get_200() {
 #[tokio::test]
 async fn a_public_client_revokes_its_own_tokens_with_its_client_id() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
-    flow::add_public_client(
-        &app,
+    app.add_user("alice", &[]);
+    app.add_client(
         "spa",
         &[
+            "--public",
             "--grant",
             "authorization_code",
             "--grant",
@@ -178,7 +178,7 @@ async fn a_public_client_revokes_its_own_tokens_with_its_client_id() {
         ],
     );
     let callback = flow::sign_in_at(&app, &Browser::new(), &url, "alice").await;
-    let code = flow::code_from(&app, &callback);
+    let code = flow::callback_code(&app, &callback);
     let tokens =
         token_ok(flow::redeem(&app, Auth::Public("spa"), &code, Some(&pkce.verifier)).await).await;
 

@@ -1,19 +1,17 @@
-//! A Gatehouse set up like the school of `docs/AUTHORIZATION.md`, through
-//! the real command line, and the ways its users and service accounts get
+//! A Gatehouse set up like the school of `docs/AUTHORIZATION.md` (its APIs
+//! and roles through the real command line, people and clients through the
+//! test kit), and the ways its users and service accounts get
 //! tokens: the authorization code flow (authorize → login → consent →
 //! code → token) and client credentials.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use reqwest::{StatusCode, header};
+use reqwest::StatusCode;
 use serde_json::Value;
-use url::Url;
 
-use crate::helpers::{TestApp, form_value};
+use crate::helpers::browser::{AuthRequest, Browser, Pkce, code_for};
+pub use crate::helpers::{REDIRECT_URI, TestApp};
 
 pub const SCHOOL: &str = "https://api.example.com/school";
 pub const LIBRARY: &str = "https://api.example.com/library";
-pub const REDIRECT_URI: &str = "http://127.0.0.1:3000/callback";
-pub const PASSWORD: &str = "correct horse battery staple";
 pub const WEB_CLIENT: &str = "school-web";
 pub const REPORTER: &str = "reporter";
 
@@ -46,29 +44,13 @@ impl Tokens {
 
 /// The decoded payload of a JWT.
 pub fn payload(jwt: &str) -> Value {
-    let part = jwt
-        .split('.')
-        .nth(1)
-        .unwrap_or_else(|| panic!("not a JWT: {jwt}"));
-    let bytes = URL_SAFE_NO_PAD.decode(part).unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-fn secret_from(out: &str) -> String {
-    out.lines()
-        .find_map(|l| l.strip_prefix("client_secret: "))
-        .unwrap_or_else(|| panic!("no client secret printed:\n{out}"))
-        .trim()
-        .to_owned()
+    crate::helpers::browser::jwt_parts(jwt).1
 }
 
 fn add_web_client(app: &TestApp, client_id: &str, extra: &[&str]) -> WebClient {
-    let mut args = vec!["client", "add", client_id, "--redirect-uri", REDIRECT_URI];
-    args.extend_from_slice(extra);
-    let out = app.cli(&args, None);
     WebClient {
         id: client_id.to_owned(),
-        secret: secret_from(out.ok()),
+        secret: app.add_client(client_id, extra),
     }
 }
 
@@ -102,36 +84,16 @@ impl School {
         for args in commands {
             app.cli(args, None).ok();
         }
-        // `user add --role` is `user add` + `role grant`.
-        let users: [&[&str]; 2] = [
-            &["suman", "--role", "school-admin", "--role", "librarian"],
-            &["rahul", "--role", "student"],
-        ];
-        for user in users {
-            let mut args = vec!["user", "add", "--password-stdin"];
-            args.extend_from_slice(user);
-            app.cli(&args, Some(PASSWORD)).ok();
-        }
+        app.add_user("suman", &["school-admin", "librarian"]);
+        app.add_user("rahul", &["student"]);
         let web = add_web_client(
             &app,
             WEB_CLIENT,
             &["--resource", SCHOOL, "--resource", LIBRARY],
         );
-        let reporter = app.cli(
-            &[
-                "client",
-                "add",
-                REPORTER,
-                "--grant",
-                "client_credentials",
-                "--resource",
-                SCHOOL,
-            ],
-            None,
-        );
-        let reporter_secret = secret_from(reporter.ok());
-        app.cli(&["client", "grant-role", REPORTER, "report-reader"], None)
-            .ok();
+        let reporter_flags = ["--grant", "client_credentials", "--resource", SCHOOL];
+        let reporter_secret = app.add_client(REPORTER, &reporter_flags);
+        app.grant_client_role(REPORTER, "report-reader");
         School {
             app,
             web,
@@ -160,85 +122,17 @@ impl School {
         scope: &str,
     ) -> Tokens {
         let app = &self.app;
-        // A browser of its own: cookies kept, no redirect followed.
-        let browser = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let verifier = gatehouse::crypto::random::new_token().into_inner();
-        let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(
-            &ring::digest::SHA256,
-            verifier.as_bytes(),
-        ));
-        let state = gatehouse::crypto::random::new_token().into_inner();
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("response_type", "code"),
-                ("client_id", &client.id),
-                ("redirect_uri", REDIRECT_URI),
-                ("scope", scope),
-                ("state", &state),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-                ("resource", resource),
-            ])
-            .finish();
-        let mut response = browser
-            .get(app.url(&format!("/authorize?{query}")))
-            .send()
-            .await
-            .unwrap();
-        let code = loop {
-            if !response.status().is_redirection() {
-                let (url, status) = (response.url().clone(), response.status());
-                let body = response.text().await.unwrap_or_default();
-                panic!("{username}: expected a redirect from {url}, got {status}: {body}");
-            }
-            let location = response
-                .headers()
-                .get(header::LOCATION)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_owned();
-            let next = Url::parse(&app.address).unwrap().join(&location).unwrap();
-            if location.starts_with(REDIRECT_URI) {
-                let param = |name: &str| {
-                    next.query_pairs()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, v)| v.into_owned())
-                };
-                assert_eq!(param("state").as_deref(), Some(state.as_str()));
-                break param("code").unwrap_or_else(|| panic!("{username}: no code in {location}"));
-            }
-            let page = browser.get(next.clone()).send().await.unwrap();
-            assert_eq!(page.status(), StatusCode::OK, "GET {next}");
-            let html = page.text().await.unwrap();
-            let field = |name: &str| {
-                form_value(&html, name).unwrap_or_else(|| panic!("no {name} in {next}:\n{html}"))
-            };
-            let form: Vec<(&str, String)> = match next.path() {
-                "/login" => vec![
-                    ("request", field("request")),
-                    ("csrf_token", field("csrf_token")),
-                    ("username", username.to_owned()),
-                    ("password", PASSWORD.to_owned()),
-                ],
-                "/consent" => vec![
-                    ("request", field("request")),
-                    ("csrf_token", field("csrf_token")),
-                    ("decision", "allow".to_owned()),
-                ],
-                other => panic!("{username}: unexpected step {other} ({location})"),
-            };
-            response = browser
-                .post(app.url(next.path()))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-        };
+        let pkce = Pkce::new();
+        let request = AuthRequest::new(&client.id)
+            .set("scope", scope)
+            .set(
+                "state",
+                &gatehouse::crypto::random::new_token().into_inner(),
+            )
+            .remove("nonce")
+            .pkce(&pkce)
+            .set("resource", resource);
+        let code = code_for(app, &Browser::new(), &request, username).await;
         let body = self
             .token_request(
                 &client.id,
@@ -247,7 +141,7 @@ impl School {
                     ("grant_type", "authorization_code"),
                     ("code", &code),
                     ("redirect_uri", REDIRECT_URI),
-                    ("code_verifier", &verifier),
+                    ("code_verifier", &pkce.verifier),
                 ],
             )
             .await;

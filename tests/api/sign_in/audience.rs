@@ -6,8 +6,8 @@
 use serde_json::json;
 
 use super::flow::{
-    AuthRequest, ClientAuth, Next, REDIRECT_URI, add_alice, add_client, assert_error_redirect,
-    browser, code_for, jwt_parts, redeem, sign_in, start, token_ok,
+    AuthRequest, ClientAuth, Next, REDIRECT_URI, add_alice, assert_error_redirect, browser,
+    code_for, jwt_parts, redeem, sign_in, start, token_ok,
 };
 use crate::helpers::TestApp;
 
@@ -40,7 +40,7 @@ async fn roles_in_a_token_are_those_of_its_audience() {
     let app = TestApp::spawn().await;
     add_alice(&app);
     school(&app);
-    let secret = add_client(&app, "web", &["--resource", "school", "--skip-consent"]);
+    let secret = app.add_client("web", &["--resource", "school", "--skip-consent"]);
     let plain = access_claims(&app, &secret, AuthRequest::new("web")).await;
     assert_eq!(plain["aud"], json!(["school", app.url("/userinfo")]));
     assert_eq!(plain["roles"], json!(["student"]));
@@ -62,7 +62,7 @@ async fn roles_in_a_token_are_those_of_its_audience() {
 async fn without_an_api_the_audience_is_userinfo_never_the_client() {
     let app = TestApp::spawn().await;
     add_alice(&app);
-    let secret = add_client(&app, "web", &["--skip-consent"]);
+    let secret = app.add_client("web", &["--skip-consent"]);
     let claims = access_claims(
         &app,
         &secret,
@@ -77,11 +77,7 @@ async fn an_admin_audience_token_always_asks_and_never_answers_prompt_none() {
     let app = TestApp::spawn().await;
     add_alice(&app);
     app.cli(&["role", "grant", "admin", "alice"], None).ok();
-    add_client(
-        &app,
-        "tool",
-        &["--resource", "gatehouse-admin", "--skip-consent"],
-    );
+    app.add_client("tool", &["--resource", "gatehouse-admin", "--skip-consent"]);
     let browser = browser();
     let request = AuthRequest::new("tool");
     // Signed in, consented once: still asked, every time.

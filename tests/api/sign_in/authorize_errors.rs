@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, form_value};
 async fn app_with_web() -> TestApp {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    flow::add_client(&app, "web", &[]);
+    app.add_client("web", &[]);
     app
 }
 
@@ -85,7 +85,7 @@ async fn an_unregistered_redirect_uri_gets_an_error_page_and_no_redirect() {
 async fn a_public_client_may_use_another_loopback_port() {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    flow::add_public_client(&app, "cli", &[]);
+    app.add_client("cli", &["--public"]);
     let pkce = flow::Pkce::new();
     let other_port = "http://127.0.0.1:54321/cb";
     let request = AuthRequest::new("cli")
@@ -191,7 +191,15 @@ async fn other_invalid_parameters_are_reported_to_the_client() {
 #[tokio::test]
 async fn a_client_without_the_code_grant_is_refused() {
     let app = TestApp::spawn().await;
-    flow::add_client(&app, "svc", &["--grant", "client_credentials"]);
+    app.add_client(
+        "svc",
+        &[
+            "--grant",
+            "client_credentials",
+            "--redirect-uri",
+            flow::REDIRECT_URI,
+        ],
+    );
     let request = AuthRequest::new("svc");
     let callback = flow::start(&app, &app.client, &request).await.client();
     flow::assert_error_redirect(&app, &callback, &request, "unauthorized_client");
@@ -201,7 +209,7 @@ async fn a_client_without_the_code_grant_is_refused() {
 async fn unknown_and_informational_parameters_are_ignored() {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    let secret = flow::add_client(&app, "web", &[]);
+    let secret = app.add_client("web", &[]);
     let request = AuthRequest::new("web")
         .set("display", "popup")
         .set("ui_locales", "fr-CA en")
@@ -244,7 +252,7 @@ async fn unknown_and_informational_parameters_are_ignored() {
 async fn post_authorize_with_a_session_works_like_get() {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    let secret = flow::add_client(&app, "web", &[]);
+    let secret = app.add_client("web", &[]);
     // Sign in once, so the browser has a session and consent is on record.
     flow::code_for(&app, &app.client, &AuthRequest::new("web"), "alice").await;
 

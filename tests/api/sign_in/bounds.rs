@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use super::flow::{
-    AuthRequest, ClientAuth, Next, add_alice, add_client, assert_error_page, assert_token_error,
-    browser, start, token_request,
+    AuthRequest, ClientAuth, Next, add_alice, assert_error_page, assert_token_error, browser,
+    start, token_request,
 };
-use crate::helpers::TestApp;
+use crate::helpers::{REDIRECT_URI, TestApp};
 
 /// A 44 KB scope of 8,000 distinct tokens (under the 64 KiB body limit):
 /// quadratic duplicate detection or a query per unknown scope made such a
@@ -27,8 +27,7 @@ fn huge_scope() -> String {
 #[tokio::test]
 async fn over_long_parameters_get_the_rfc_error_at_the_token_endpoint() {
     let app = TestApp::spawn().await;
-    let secret = add_client(
-        &app,
+    let secret = app.add_client(
         "web",
         &["--grant", "authorization_code", "--grant", "refresh_token"],
     );
@@ -79,7 +78,7 @@ async fn over_long_parameters_get_the_rfc_error_at_the_token_endpoint() {
 #[tokio::test]
 async fn over_long_parameters_are_refused_at_authorize_without_storing_anything() {
     let app = TestApp::spawn().await;
-    add_client(&app, "web", &[]);
+    app.add_client("web", &[]);
     let browser = browser();
     // Over every bound, under the HTTP server's own limit on a request head.
     let long = "x".repeat(8 * 1024);
@@ -102,7 +101,7 @@ async fn over_long_parameters_are_refused_at_authorize_without_storing_anything(
 #[tokio::test]
 async fn a_browser_keeps_its_newest_pending_sign_ins() {
     let app = TestApp::spawn_with(|s| s.authorize.max_pending_per_browser = 3).await;
-    add_client(&app, "web", &[]);
+    app.add_client("web", &[]);
     add_alice(&app);
     let browser = browser();
     let mut requests = Vec::new();
@@ -131,7 +130,7 @@ async fn a_browser_keeps_its_newest_pending_sign_ins() {
 #[tokio::test]
 async fn an_address_past_its_limit_is_refused_until_requests_expire() {
     let app = TestApp::spawn_with(|s| s.authorize.max_pending_per_ip = 4).await;
-    add_client(&app, "web", &[]);
+    app.add_client("web", &[]);
     // A script that drops its cookies is a new browser every time.
     for _ in 0..4 {
         assert!(matches!(
@@ -162,10 +161,16 @@ async fn readiness_holds_under_parallel_worst_case_requests() {
     let app = TestApp::spawn().await;
     // With an API, every unknown scope could name one of its permissions.
     app.cli(&["api", "add", "school"], None).ok();
-    let secret = add_client(
-        &app,
+    let secret = app.add_client(
         "web",
-        &["--grant", "refresh_token", "--resource", "school"],
+        &[
+            "--grant",
+            "refresh_token",
+            "--resource",
+            "school",
+            "--redirect-uri",
+            REDIRECT_URI,
+        ],
     );
     let scope = huge_scope();
     // As large as a request head may be: 3,000 distinct unknown scopes.

@@ -12,7 +12,7 @@ const WRONG_CREDENTIALS: &str = "Incorrect username or password.";
 async fn app_with_web() -> TestApp {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    flow::add_client(&app, "web", &[]);
+    app.add_client("web", &[]);
     app
 }
 
@@ -286,7 +286,7 @@ async fn consent_is_remembered_and_asked_again_for_new_scopes() {
 async fn a_first_party_client_skips_consent() {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    flow::add_client(&app, "portal", &["--skip-consent"]);
+    app.add_client("portal", &["--skip-consent"]);
     let request = AuthRequest::new("portal").set("scope", "openid email profile");
     let id = flow::start(&app, &app.client, &request).await.login();
     let callback = flow::login(&app, &app.client, &id, "alice").await.client();
@@ -344,7 +344,7 @@ async fn repeated_failures_from_one_address_throttle_it_for_every_account() {
     })
     .await;
     flow::add_alice(&app);
-    flow::add_client(&app, "web", &[]);
+    app.add_client("web", &[]);
     let id = pending_login(&app).await;
     for name in ["u1", "u2", "u3"] {
         let response = flow::submit_login(&app, &app.client, &id, name, "nope nope nope").await;

@@ -9,8 +9,8 @@ use crate::helpers::TestApp;
 async fn app_with_clients() -> (TestApp, String) {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    flow::add_public_client(&app, "spa", &[]);
-    let secret = flow::add_client(&app, "web", &[]);
+    app.add_client("spa", &["--public"]);
+    let secret = app.add_client("web", &[]);
     (app, secret)
 }
 

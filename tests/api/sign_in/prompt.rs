@@ -10,7 +10,7 @@ use crate::helpers::TestApp;
 async fn app_with_web() -> (TestApp, String) {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    let secret = flow::add_client(&app, "web", &[]);
+    let secret = app.add_client("web", &[]);
     (app, secret)
 }
 
@@ -42,7 +42,7 @@ async fn prompt_none_without_a_session_is_login_required() {
 #[tokio::test]
 async fn prompt_none_with_a_session_but_no_consent_is_consent_required() {
     let (app, _) = app_with_web().await;
-    flow::add_client(&app, "other", &[]);
+    app.add_client("other", &[]);
     flow::code_for(&app, &app.client, &AuthRequest::new("web"), "alice").await;
     let request = AuthRequest::new("other").set("prompt", "none");
     let callback = flow::start(&app, &app.client, &request).await.client();
@@ -199,7 +199,7 @@ async fn an_id_token_hint_of_the_current_user_is_accepted() {
 #[tokio::test]
 async fn an_id_token_hint_of_another_user_needs_that_user_to_sign_in() {
     let (app, secret) = app_with_web().await;
-    flow::add_user(&app, "bob", &[]);
+    app.add_user("bob", &[]);
     // Bob signs in in his own browser; his ID token becomes the hint.
     let bobs_browser = flow::browser();
     let first = AuthRequest::new("web");

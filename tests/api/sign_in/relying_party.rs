@@ -45,10 +45,10 @@ async fn relying_party_flow(kind: Kind, client_extra: &[&str]) -> Outcome {
     let sub = flow::add_alice(&app);
     let secret = match kind {
         Kind::Public => {
-            flow::add_public_client(&app, "app", client_extra);
+            app.add_client("app", &[&["--public"], client_extra].concat());
             None
         }
-        Kind::Basic | Kind::Post => Some(flow::add_client(&app, "app", client_extra)),
+        Kind::Basic | Kind::Post => Some(app.add_client("app", client_extra)),
     };
 
     let http = http_client();

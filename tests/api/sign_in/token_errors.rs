@@ -10,7 +10,7 @@ use crate::helpers::TestApp;
 async fn app_with_web() -> (TestApp, String) {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    let secret = flow::add_client(&app, "web", &[]);
+    let secret = app.add_client("web", &[]);
     (app, secret)
 }
 
@@ -54,8 +54,7 @@ async fn a_replayed_code_fails_and_revokes_the_tokens_it_bought() {
 async fn a_replayed_code_also_revokes_the_refresh_token_it_bought() {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    let secret = flow::add_client(
-        &app,
+    let secret = app.add_client(
         "web",
         &["--grant", "authorization_code", "--grant", "refresh_token"],
     );
@@ -231,8 +230,8 @@ async fn the_redirect_uri_must_match_the_authorization_request() {
 #[tokio::test]
 async fn a_code_is_bound_to_the_client_it_was_issued_to() {
     let (app, _) = app_with_web().await;
-    let other_secret = flow::add_client(&app, "other", &[]);
-    flow::add_public_client(&app, "spa", &[]);
+    let other_secret = app.add_client("other", &[]);
+    app.add_client("spa", &["--public"]);
     let code = code(&app).await;
     let json = flow::assert_token_error(
         flow::redeem(&app, ClientAuth::Basic("other", &other_secret), &code, None).await,
@@ -388,12 +387,11 @@ async fn authorization_codes_are_long_random_and_distinct() {
 async fn client_credentials_gives_a_service_token_without_user_or_id_token() {
     let app = TestApp::spawn().await;
     app.cli(&["api", "add", "reports"], None).ok();
-    let secret = flow::add_client(
-        &app,
+    let secret = app.add_client(
         "svc",
         &["--grant", "client_credentials", "--resource", "reports"],
     );
-    flow::add_public_client(&app, "spa", &[]);
+    app.add_client("spa", &["--public"]);
     let response = flow::token_request(
         &app,
         ClientAuth::Post("svc", &secret),

@@ -2,18 +2,22 @@
 //! the ID token's claims per granted scope, and `at_hash`.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use gatehouse::clock::Clock;
+use gatehouse::{accounts::users::NewUser, clock::Clock};
 use serde_json::{Value, json};
 
 use super::flow::{self, AuthRequest, ClientAuth, NONCE};
 use crate::helpers::TestApp;
 
-async fn app_with_alice(user_extra: &[&str], client_extra: &[&str]) -> (TestApp, String, String) {
+async fn app_with_alice(email_verified: bool, client_extra: &[&str]) -> (TestApp, String, String) {
     let app = TestApp::spawn().await;
-    let mut user_args = vec!["--email", "alice@example.com", "--name", "Alice Liddell"];
-    user_args.extend_from_slice(user_extra);
-    let sub = flow::add_user(&app, "alice", &user_args);
-    let secret = flow::add_client(&app, "web", client_extra);
+    let sub = app.add_user_with(NewUser {
+        username: "alice".into(),
+        email: Some("alice@example.com".into()),
+        email_verified,
+        name: Some("Alice Liddell".into()),
+        ..NewUser::default()
+    });
+    let secret = app.add_client("web", client_extra);
     (app, sub, secret)
 }
 
@@ -33,12 +37,13 @@ fn half_hash_b64(alg: &'static ring::digest::Algorithm, token: &str) -> String {
 async fn the_access_token_is_an_rfc9068_jwt_with_roles_and_permissions() {
     let app = TestApp::spawn().await;
     app.cli(&["role", "add", "editor"], None).ok();
-    let sub = flow::add_user(
-        &app,
-        "alice",
-        &["--email", "alice@example.com", "--role", "editor"],
-    );
-    let secret = flow::add_client(&app, "web", &[]);
+    let sub = app.add_user_with(NewUser {
+        username: "alice".into(),
+        email: Some("alice@example.com".into()),
+        roles: vec!["editor".into()],
+        ..NewUser::default()
+    });
+    let secret = app.add_client("web", &[]);
     let before = app.clock.now();
     let tokens = flow::tokens_for(&app, &secret, "openid roles").await;
     let (header, claims) = flow::jwt_parts(tokens["access_token"].as_str().unwrap());
@@ -76,7 +81,7 @@ async fn the_access_token_is_an_rfc9068_jwt_with_roles_and_permissions() {
 
 #[tokio::test]
 async fn the_id_token_has_the_required_claims_and_no_others_for_openid() {
-    let (app, sub, secret) = app_with_alice(&[], &[]).await;
+    let (app, sub, secret) = app_with_alice(false, &[]).await;
     let tokens = flow::tokens_for(&app, &secret, "openid").await;
     let (header, claims) = flow::jwt_parts(tokens["id_token"].as_str().unwrap());
     assert_eq!(header["alg"], "RS256");
@@ -110,7 +115,7 @@ async fn the_id_token_has_the_required_claims_and_no_others_for_openid() {
 
 #[tokio::test]
 async fn email_claims_need_the_email_scope_and_say_whether_it_was_verified() {
-    let (app, _, secret) = app_with_alice(&[], &[]).await;
+    let (app, _, secret) = app_with_alice(false, &[]).await;
     let tokens = flow::tokens_for(&app, &secret, "openid profile").await;
     let (_, claims) = flow::jwt_parts(tokens["id_token"].as_str().unwrap());
     assert!(claims.get("email").is_none(), "{claims}");
@@ -130,7 +135,7 @@ async fn email_claims_need_the_email_scope_and_say_whether_it_was_verified() {
     assert!(claims.get("name").is_none(), "{claims}");
     assert!(claims.get("preferred_username").is_none(), "{claims}");
 
-    let (app, _, secret) = app_with_alice(&["--email-verified"], &[]).await;
+    let (app, _, secret) = app_with_alice(true, &[]).await;
     let tokens = flow::tokens_for(&app, &secret, "openid email").await;
     let (_, claims) = flow::jwt_parts(tokens["id_token"].as_str().unwrap());
     assert_eq!(claims["email_verified"], true);
@@ -140,8 +145,8 @@ async fn email_claims_need_the_email_scope_and_say_whether_it_was_verified() {
 async fn all_scopes_together_and_claims_the_user_lacks_are_no_error() {
     let app = TestApp::spawn().await;
     // No email and no name.
-    flow::add_user(&app, "alice", &[]);
-    let secret = flow::add_client(&app, "web", &[]);
+    app.add_user("alice", &[]);
+    let secret = app.add_client("web", &[]);
     let tokens = flow::tokens_for(&app, &secret, "openid profile email roles").await;
     assert_eq!(tokens["scope"], "openid profile email roles");
     let (_, claims) = flow::jwt_parts(tokens["id_token"].as_str().unwrap());
@@ -153,14 +158,15 @@ async fn all_scopes_together_and_claims_the_user_lacks_are_no_error() {
 
 #[tokio::test]
 async fn unknown_scopes_are_dropped_from_the_grant() {
-    let (app, _, secret) = app_with_alice(&[], &[]).await;
+    let (app, _, secret) = app_with_alice(false, &[]).await;
     let tokens = flow::tokens_for(&app, &secret, "openid email payments:write").await;
     assert_eq!(tokens["scope"], "openid email");
 }
 
 #[tokio::test]
 async fn a_client_limited_to_some_scopes_gets_no_more() {
-    let (app, _, secret) = app_with_alice(&[], &["--scope", "openid", "--scope", "profile"]).await;
+    let (app, _, secret) =
+        app_with_alice(false, &["--scope", "openid", "--scope", "profile"]).await;
     let tokens = flow::tokens_for(&app, &secret, "openid email profile").await;
     assert_eq!(tokens["scope"], "openid profile");
     let (_, claims) = flow::jwt_parts(tokens["id_token"].as_str().unwrap());
@@ -170,7 +176,7 @@ async fn a_client_limited_to_some_scopes_gets_no_more() {
 #[tokio::test]
 async fn at_hash_is_the_left_half_of_the_algorithms_hash() {
     // RS256: SHA-256, 16 bytes → 22 characters.
-    let (app, _, secret) = app_with_alice(&[], &[]).await;
+    let (app, _, secret) = app_with_alice(false, &[]).await;
     let tokens = flow::tokens_for(&app, &secret, "openid").await;
     let access_token = tokens["access_token"].as_str().unwrap();
     let (header, claims) = flow::jwt_parts(tokens["id_token"].as_str().unwrap());
@@ -182,7 +188,7 @@ async fn at_hash_is_the_left_half_of_the_algorithms_hash() {
     assert_eq!(claims["at_hash"].as_str().unwrap().len(), 22);
 
     // EdDSA (Ed25519): SHA-512, 32 bytes → 43 characters.
-    let (app, _, secret) = app_with_alice(&[], &["--id-token-alg", "EdDSA"]).await;
+    let (app, _, secret) = app_with_alice(false, &["--id-token-alg", "EdDSA"]).await;
     let tokens = flow::tokens_for(&app, &secret, "openid").await;
     let access_token = tokens["access_token"].as_str().unwrap();
     let (header, claims) = flow::jwt_parts(tokens["id_token"].as_str().unwrap());
@@ -200,7 +206,7 @@ async fn at_hash_is_the_left_half_of_the_algorithms_hash() {
 async fn a_public_client_gets_the_same_tokens_without_a_secret() {
     let app = TestApp::spawn().await;
     let sub = flow::add_alice(&app);
-    flow::add_public_client(&app, "spa", &[]);
+    app.add_client("spa", &["--public"]);
     let pkce = flow::Pkce::new();
     let request = AuthRequest::new("spa")
         .pkce(&pkce)
@@ -229,7 +235,7 @@ async fn access_tokens_in_another_configured_algorithm_work_at_userinfo() {
         })
         .await;
         flow::add_alice(&app);
-        let secret = flow::add_client(&app, "web", &[]);
+        let secret = app.add_client("web", &[]);
         let tokens = flow::tokens_for(&app, &secret, "openid").await;
         assert_eq!(tokens["expires_in"], 120, "{name}");
         let access_token = tokens["access_token"].as_str().unwrap();

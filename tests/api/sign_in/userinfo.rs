@@ -7,10 +7,10 @@ use serde_json::Value;
 use super::flow::{self, ClientAuth};
 use crate::helpers::TestApp;
 
-async fn signed_in(scope: &str) -> (TestApp, Value) {
+async fn signed_in(scope: &str) -> (TestApp, flow::Tokens) {
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    let secret = flow::add_client(&app, "web", &[]);
+    let secret = app.add_client("web", &[]);
     let tokens = flow::tokens_for(&app, &secret, scope).await;
     (app, tokens)
 }
@@ -144,8 +144,7 @@ async fn a_token_without_openid_is_insufficient_scope() {
     // An authorization code flow without openid.
     let app = TestApp::spawn().await;
     flow::add_alice(&app);
-    let secret = flow::add_client(
-        &app,
+    let secret = app.add_client(
         "web",
         &[
             "--grant",
