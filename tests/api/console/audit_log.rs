@@ -227,9 +227,10 @@ async fn events_of_one_second_keep_their_order_across_pages() {
     let pages = walk(&admin, "/admin/audit?kind=test.0").await;
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [50, 50]);
 
-    // Unfiltered, the log pages through everything, the sign-in included.
+    // Unfiltered, the log pages through everything, the sign-in and root's
+    // creation (the set-up, by the command-line operator) included.
     let everything = walk(&admin, "/admin/audit").await.concat();
-    assert_eq!(everything.len(), 121, "{everything:?}");
+    assert_eq!(everything.len(), 122, "{everything:?}");
     assert_eq!(everything[0], "login.success", "the newest event first");
 
     // A mangled link is a message, not an error page; the newest events
@@ -282,13 +283,14 @@ async fn the_audit_log_filters_by_kind_prefix() {
             .collect::<Vec<_>>(),
         [
             ("admin.user.created", "root"),
-            ("admin.role.created", "root")
+            ("admin.role.created", "root"),
+            ("admin.user.created", "command line"),
         ],
-        "newest first"
+        "newest first (root's own creation, the set-up, last)"
     );
     assert_eq!(
         kinds(&admin.get("/admin/audit?kind=admin.user").await),
-        ["admin.user.created"]
+        ["admin.user.created", "admin.user.created"]
     );
     // A prefix, not a pattern.
     for kind in ["%25", "admin_", "nothing", "ADMIN."] {
@@ -353,16 +355,25 @@ async fn the_audit_log_filters_by_user_about_or_by_them() {
             ("login.success", "carol", "carol"),
             // The name a failed sign-in tried is matched as typed.
             ("login.failure", "", "carol"),
+            ("admin.user.created", "command line", "carol"),
         ]
     );
     // Her id works as well as her name; root's page is root's doing.
     assert_eq!(
         kinds(&admin.get(&format!("/admin/audit?user={carol}")).await),
-        ["admin.user.role_granted", "login.success"]
+        [
+            "admin.user.role_granted",
+            "login.success",
+            "admin.user.created"
+        ]
     );
     assert_eq!(
         kinds(&admin.get("/admin/audit?user=root").await),
-        ["admin.user.role_granted", "login.success"]
+        [
+            "admin.user.role_granted",
+            "login.success",
+            "admin.user.created"
+        ]
     );
     assert_eq!(
         kinds(
@@ -379,7 +390,11 @@ async fn the_audit_log_filters_by_user_about_or_by_them() {
     );
     assert_eq!(
         kinds(&admin.get("/admin/audit?user=cli").await),
-        ["admin.role.created"]
+        [
+            "admin.role.created",
+            "admin.user.created",
+            "admin.user.created"
+        ]
     );
     assert!(kinds(&admin.get("/admin/audit?user=nobody").await).is_empty());
 }

@@ -3,6 +3,7 @@
 //! wrong one, or with another browser's is refused with 403 and changes
 //! nothing.
 
+use gatehouse::accounts::users::NewUser;
 use gatehouse::{
     administration::{clients, directory},
     db,
@@ -95,7 +96,11 @@ async fn every_console_form_carries_the_csrf_token_of_the_cookie() {
 async fn forms_without_the_right_token_are_refused_and_change_nothing() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    app.add_user("carol", &[]);
+    app.add_user_with(NewUser {
+        username: "carol".into(),
+        email: Some("carol@example.com".into()),
+        ..NewUser::default()
+    });
     app.add_client("reports", &["--grant", "client_credentials"]);
     reporting(&app);
     let reported = reporting_state(&app);

@@ -1,9 +1,9 @@
 //! The admin console, `/admin` (issue 6), over plain HTTP: who may see it
 //! (signed out → login and back, signed in without permissions → 403),
 //! CSRF on every form, and each page's changes with their audit events.
-//! This file holds the kit: people with their own cookie jars, users and
-//! roles made straight in the database, page and form helpers, audit
-//! look-ups. The browser walk-through is `browser::console`.
+//! People, pages and set-up are the test kit's (`helpers`); this file adds
+//! the console's pages and audit look-ups. The browser walk-through is
+//! `browser::console`.
 
 #![allow(dead_code)] // Each test file uses a different part of the kit.
 

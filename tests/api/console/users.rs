@@ -2,6 +2,7 @@
 //! creating users (and the 422 that keeps what was typed), the per-user
 //! forms, and what disabling and deleting do to the user.
 
+use gatehouse::accounts::users::NewUser;
 use gatehouse::db::{self, users::UserRow};
 
 use super::{
@@ -195,7 +196,11 @@ async fn an_administrator_creates_a_user_who_can_then_sign_in() {
 async fn input_errors_show_the_form_again_with_what_was_typed() {
     let app = TestApp::spawn().await;
     add_root(&app);
-    app.add_user("carol", &[]);
+    app.add_user_with(NewUser {
+        username: "carol".into(),
+        email: Some("carol@example.com".into()),
+        ..NewUser::default()
+    });
     let admin = Person::signed_in(&app, "root").await;
 
     let cases: [(&str, &str, &str, &str, &str); 5] = [
@@ -394,7 +399,11 @@ async fn profile_password_roles_sessions_and_unlock() {
     })
     .await;
     let root = add_root(&app);
-    app.add_user("fred", &[]);
+    app.add_user_with(NewUser {
+        username: "fred".into(),
+        email: Some("fred@example.com".into()),
+        ..NewUser::default()
+    });
     app.cli(&["role", "add", "editor"], None).ok();
     let admin = Person::signed_in(&app, "root").await;
 
