@@ -106,6 +106,9 @@ pub struct TestApp {
     stopped: std::sync::mpsc::Receiver<()>,
 }
 
+/// A change to the settings before the server starts.
+type Customise = Box<dyn FnOnce(&mut Settings)>;
+
 /// `TestApp::new().with_user("rahul", &["student"]).start()`: a server
 /// with what the test needs already made.
 #[derive(Default)]
@@ -113,7 +116,7 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     users: Vec<(String, Vec<String>)>,
     clients: Vec<(String, Vec<String>)>,
-    customise: Option<Box<dyn FnOnce(&mut Settings)>>,
+    customise: Option<Customise>,
 }
 
 impl TestAppBuilder {

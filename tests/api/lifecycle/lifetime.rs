@@ -40,11 +40,13 @@ fn lifetime_of(token: &str) -> i64 {
 
 #[tokio::test]
 async fn an_access_token_living_longer_than_the_access_token_ttl_is_refused() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::new()
+        .with_user("alice", &[])
+        .with_client("web", &["--skip-consent"])
+        .start()
+        .await;
     let ttl = app.state.settings.tokens.access_token_ttl_secs;
-    app.add_user("alice", &[]);
-    let secret = app.add_client("web", &["--skip-consent"]);
-    let web = Auth::Basic("web", &secret);
+    let web = Auth::Basic("web", app.secret("web"));
     let tokens = flow::tokens_in(&app, &Browser::new(), web, "web", "openid", "alice").await;
     assert_eq!(lifetime_of(&tokens.access_token), ttl);
     let ops_secret = add_service_account(&app, OPS, &["admin"]);
