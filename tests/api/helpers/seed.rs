@@ -28,16 +28,22 @@ impl TestApp {
     }
 
     /// A set-up change made as the command-line operator, straight through
-    /// `gatehouse::administration` (audited with actor `cli`).
+    /// `gatehouse::administration` (audited with actor `cli`), in one
+    /// transaction.
     pub fn operate<T>(
         &self,
         change: impl FnOnce(&mut DbConnection, &Actor, i64) -> Result<T, AccountError>,
     ) -> T {
         let now = self.now();
-        self.state
+        let outcome = self
+            .state
             .db
             .transaction_blocking(|conn| change(conn, &Actor::Operator, now))
-            .unwrap_or_else(|e| panic!("set-up: {e}"))
+            .unwrap_or_else(|e| panic!("set-up: {e}"));
+        // As `administration::perform` does for this server: the change is
+        // in force at once, not after the next epoch poll.
+        self.state.caches.clear();
+        outcome
     }
 
     /// A user with `PASSWORD`, holding `roles`; returns the `sub`.

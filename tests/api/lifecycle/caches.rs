@@ -130,10 +130,9 @@ async fn the_command_line_changes_what_a_running_server_issues_within_two_second
 async fn a_user_disabled_elsewhere_loses_userinfo_and_introspection_within_two_seconds() {
     let app = TestApp::spawn().await;
     add_reporter(&app);
-    add_user(&app, "rahul");
-    let web = add_client(&app, "web", &["--skip-consent", "--resource", API]);
-    let rs = add_client(
-        &app,
+    app.add_user("rahul", &[]);
+    let web = app.add_client("web", &["--skip-consent", "--resource", API]);
+    let rs = app.add_client(
         "rs",
         &["--grant", "client_credentials", "--introspect", API],
     );
@@ -175,8 +174,7 @@ async fn a_change_made_through_this_server_is_in_force_at_once() {
     let app = TestApp::spawn().await;
     let secret = add_reporter(&app);
     let token = token_ok(service_token(&app, &secret).await).await;
-    let rs = add_client(
-        &app,
+    let rs = app.add_client(
         "rs",
         &["--grant", "client_credentials", "--introspect", API],
     );
