@@ -7,9 +7,7 @@
 use gatehouse::db::{self, consents::ConsentRow};
 use serde_json::{Value, json};
 
-use crate::admin_api::{
-    ADMIN_API, Api, add_client, add_role, add_service_account, client_credentials, service_token,
-};
+use crate::admin_api::{ADMIN_API, Api, add_service_account, client_credentials, service_token};
 use crate::helpers::TestApp;
 
 const WEB: &str = "http://127.0.0.1:3000/cb";
@@ -79,10 +77,9 @@ async fn the_cli_adds_and_removes_every_list_and_keeps_secret_and_consents() {
     app.cli(&["api", "add", SCHOOL], None).ok();
     app.cli(&["api", "add", "reports"], None).ok();
     app.cli(&["role", "add", "reader"], None).ok();
-    let secret = add_client(
-        &app,
+    let secret = app.add_client(
+        "web",
         &[
-            "web",
             "--redirect-uri",
             WEB,
             "--grant",
@@ -93,7 +90,7 @@ async fn the_cli_adds_and_removes_every_list_and_keeps_secret_and_consents() {
             "reports",
         ],
     );
-    let rahul = crate::admin_api::add_user(&app, "rahul", &[]);
+    let rahul = app.add_user("rahul", &[]);
     give_consent(&app, &rahul, "web");
 
     let out = update(
@@ -226,7 +223,7 @@ async fn the_cli_adds_and_removes_every_list_and_keeps_secret_and_consents() {
 async fn the_cli_refuses_mistakes_with_one_line_and_changes_nothing() {
     let app = TestApp::spawn().await;
     app.cli(&["api", "add", SCHOOL], None).ok();
-    add_client(&app, &["web", "--redirect-uri", WEB]);
+    app.add_client("web", &["--redirect-uri", WEB]);
     app.cli(
         &["client", "add", "spa", "--public", "--redirect-uri", WEB],
         None,
@@ -297,10 +294,9 @@ async fn patch_edits_a_client_and_answers_it() {
     let admin = Api::ops(&app).await;
     app.cli(&["api", "add", SCHOOL], None).ok();
     app.cli(&["role", "add", "reader"], None).ok();
-    let secret = add_client(
-        &app,
+    let secret = app.add_client(
+        "school-web",
         &[
-            "school-web",
             "--redirect-uri",
             WEB,
             "--grant",
@@ -309,7 +305,7 @@ async fn patch_edits_a_client_and_answers_it() {
             "client_credentials",
         ],
     );
-    let rahul = crate::admin_api::add_user(&app, "rahul", &[]);
+    let rahul = app.add_user("rahul", &[]);
     give_consent(&app, &rahul, "school-web");
 
     let reply = admin
@@ -419,15 +415,12 @@ async fn patch_edits_a_client_and_answers_it() {
 async fn clients_write_alone_cannot_edit_a_client_into_an_admin_tool() {
     let app = TestApp::spawn().await;
     let admin = Api::ops(&app).await;
-    add_role(&app, "registrar", &["clients:read", "clients:write"]);
+    app.add_role("registrar", ADMIN_API, &["clients:read", "clients:write"]);
     let secret = add_service_account(&app, "registrar", &["registrar"]);
     let registrar = Api::new(&app, service_token(&app, "registrar", &secret).await);
     app.cli(&["api", "add", SCHOOL], None).ok();
-    add_client(&app, &["web", "--redirect-uri", WEB]);
-    add_client(
-        &app,
-        &["first-party", "--redirect-uri", WEB, "--skip-consent"],
-    );
+    app.add_client("web", &["--redirect-uri", WEB]);
+    app.add_client("first-party", &["--redirect-uri", WEB, "--skip-consent"]);
     let events = admin.admin_events().await.len();
 
     // Giving the admin API as an audience or introspection target, or

@@ -3,7 +3,7 @@
 //! deletion behind a confirmation page; and the confirmation page in front
 //! of deleting a role. Every form carries the CSRF token.
 
-use super::{Person, add_client, add_root, audit, audited_once, between};
+use super::{Person, add_root, audit, audited_once, between};
 use crate::helpers::TestApp;
 use gatehouse::db;
 
@@ -91,8 +91,7 @@ async fn a_client_s_page_shows_it_and_edits_it_with_boxes_and_lists() {
     let root = add_root(&app);
     app.cli(&["api", "add", SCHOOL], None).ok();
     app.cli(&["role", "add", "reader"], None).ok();
-    let secret = add_client(
-        &app,
+    let secret = app.add_client(
         "web",
         &[
             "--redirect-uri",
@@ -236,7 +235,7 @@ async fn a_client_s_page_shows_it_and_edits_it_with_boxes_and_lists() {
 async fn secret_rotation_and_deletion_go_through_the_client_s_page() {
     let app = TestApp::spawn().await;
     let root = add_root(&app);
-    let secret = add_client(&app, "jobs", &["--grant", "client_credentials"]);
+    let secret = app.add_client("jobs", &["--grant", "client_credentials"]);
     let admin = Person::signed_in(&app, "root").await;
 
     let rotated = admin

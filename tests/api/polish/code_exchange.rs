@@ -5,7 +5,7 @@
 use gatehouse::db;
 use reqwest::StatusCode;
 
-use super::{REDIRECT_URI, add_client, add_user, code, token};
+use super::{REDIRECT_URI, add_client, code, token};
 use crate::helpers::TestApp;
 
 /// `S256` of the verifier "polish-verifier-…" (43+ characters).
@@ -25,7 +25,7 @@ fn events(app: &TestApp, prefix: &str) -> Vec<db::audit::AuditRow> {
 #[tokio::test]
 async fn a_refused_exchange_is_audited_with_its_reason_and_its_retry_is_no_replay() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let secret = add_client(&app, "web");
     let challenge = s256(VERIFIER);
     // Each case: what the first exchange gets wrong, and the reason it is given.
@@ -97,7 +97,7 @@ async fn a_refused_exchange_is_audited_with_its_reason_and_its_retry_is_no_repla
 #[tokio::test]
 async fn a_code_presented_again_after_it_bought_tokens_is_still_a_replay() {
     let app = TestApp::spawn().await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let secret = add_client(&app, "web");
     let code = code(&app, "web", &[]).await;
     let form = [

@@ -17,47 +17,16 @@ use url::Url;
 
 use crate::helpers::{TestApp, form_value};
 
-pub const PASSWORD: &str = "correct horse battery";
-pub const REDIRECT_URI: &str = "http://127.0.0.1:3000/cb";
-
-pub fn add_user(app: &TestApp, username: &str) {
-    app.cli(
-        &["user", "add", username, "--password-stdin"],
-        Some(PASSWORD),
-    )
-    .ok();
-}
+pub use crate::helpers::browser::{browser, param};
+pub use crate::helpers::{PASSWORD, REDIRECT_URI};
 
 /// A confidential first-party client (no consent page); returns its secret.
 pub fn add_client(app: &TestApp, client_id: &str) -> String {
-    let out = app.cli(
-        &[
-            "client",
-            "add",
-            client_id,
-            "--redirect-uri",
-            REDIRECT_URI,
-            "--post-logout-redirect-uri",
-            "http://127.0.0.1:3000/bye",
-            "--skip-consent",
-        ],
-        None,
-    );
-    out.ok()
-        .lines()
-        .find_map(|l| l.strip_prefix("client_secret: "))
-        .unwrap_or_else(|| panic!("no client secret printed: {out}"))
-        .trim()
-        .to_owned()
-}
-
-/// A browser: cookies kept, redirects not followed.
-pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
+    let bye = "http://127.0.0.1:3000/bye";
+    app.add_client(
+        client_id,
+        &["--post-logout-redirect-uri", bye, "--skip-consent"],
+    )
 }
 
 fn location(base: &str, response: &reqwest::Response) -> Url {
@@ -68,12 +37,6 @@ fn location(base: &str, response: &reqwest::Response) -> Url {
         .to_str()
         .unwrap();
     Url::parse(base).unwrap().join(value).unwrap()
-}
-
-pub fn param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 /// `/authorize` with `params` (client_id, redirect_uri, … as given), then

@@ -4,7 +4,6 @@
 
 use reqwest::StatusCode;
 
-use super::add_user;
 use crate::helpers::{TestApp, TestEnv, form_value};
 
 #[tokio::test]
@@ -14,7 +13,7 @@ async fn a_one_second_wait_is_worded_in_the_singular() {
         settings.login.base_delay_secs = 1;
     })
     .await;
-    add_user(&app, "alice");
+    app.add_user("alice", &[]);
     let browser = super::browser();
     let html = browser
         .get(app.url("/login?return_to=/admin"))
