@@ -30,6 +30,24 @@ pub fn revoke(
     Ok(())
 }
 
+/// The key under which the end of the sign-in session `sid` is recorded
+/// beside revoked token ids (a `jti` is base64url and never holds `:`).
+pub fn session_key(sid: &str) -> String {
+    format!("sid:{sid}")
+}
+
+/// When each of `keys` was revoked, for those that were: one lookup for a
+/// token's own id and its session's.
+pub fn revoked_at_of(
+    conn: &mut DbConnection,
+    keys: &[String],
+) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(revoked_tokens::table
+        .filter(revoked_tokens::jti.eq_any(keys))
+        .select((revoked_tokens::jti, revoked_tokens::revoked_at))
+        .load(conn)?)
+}
+
 pub fn is_revoked(conn: &mut DbConnection, jti: &str) -> Result<bool, DbError> {
     let count: i64 = revoked_tokens::table.find(jti).count().get_result(conn)?;
     Ok(count > 0)

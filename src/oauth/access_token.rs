@@ -135,13 +135,24 @@ async fn still_good(
     freshness: Freshness,
 ) -> Result<Option<&'static str>, DbError> {
     use crate::accounts::users;
-    let jti = claims.jti.clone();
-    if state
+    // The token itself, and the sign-in session it was issued in: a logout
+    // ends the tokens issued in that session until then (refresh tokens
+    // for offline access live on, and so do the tokens they buy later).
+    let session_key = claims.sid.as_deref().map(db::revoked_tokens::session_key);
+    let keys: Vec<String> = std::iter::once(claims.jti.clone())
+        .chain(session_key.clone())
+        .collect();
+    let revoked = state
         .db
-        .run(move |conn| db::revoked_tokens::is_revoked(conn, &jti))
-        .await?
-    {
-        return Ok(Some("the token was revoked"));
+        .run(move |conn| db::revoked_tokens::revoked_at_of(conn, &keys))
+        .await?;
+    for (key, revoked_at) in &revoked {
+        if *key == claims.jti {
+            return Ok(Some("the token was revoked"));
+        }
+        if session_key.as_ref() == Some(key) && claims.iat <= *revoked_at {
+            return Ok(Some("the token's sign-in session was ended by logout"));
+        }
     }
     let client_enabled = match freshness {
         Freshness::Cached => super::client::cached(state, &claims.client_id)

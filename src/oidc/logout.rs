@@ -122,11 +122,20 @@ pub async fn end_session(
     client_ip: Option<String>,
 ) -> Result<(), DbError> {
     let now = state.clock.now();
+    let access_token_ttl = state.settings.tokens.access_token_ttl_secs;
     let session = session.clone();
     let queued = state
         .db
         .transaction(move |conn| {
             sessions::end(conn, &session.id_hash, now)?;
+            // Gatehouse's own endpoints refuse the access tokens issued in
+            // this session from now on; kept as long as any of them lives.
+            db::revoked_tokens::revoke(
+                conn,
+                &db::revoked_tokens::session_key(&session.sid),
+                now + access_token_ttl,
+                now,
+            )?;
             let queued = backchannel::enqueue(conn, &session.sid, &session.user_id, now)?;
             audit::record(
                 conn,

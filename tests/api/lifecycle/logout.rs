@@ -540,3 +540,57 @@ async fn with_nobody_signed_in_a_valid_hint_goes_straight_back() {
     // Nothing was ended on the way.
     assert_signed_in(&s.app, &s.browser, "web").await;
 }
+
+/// Issue 18, point 16: after logout Gatehouse's own endpoints refuse the
+/// access tokens issued in that session; offline access (a refresh token)
+/// outlives the sign-in, and so do the access tokens it buys afterwards.
+#[tokio::test]
+async fn logout_ends_its_sessions_access_tokens_at_gatehouse_but_not_offline_access() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", &[]);
+    let secret = flow::add_refreshing_client(
+        &app,
+        "web",
+        &[
+            "--skip-consent",
+            "--post-logout-redirect-uri",
+            POST_LOGOUT_URI,
+        ],
+    );
+    let auth = Auth::Basic("web", &secret);
+    let browser = Browser::new();
+    let tokens = flow::tokens_in(
+        &app,
+        &browser,
+        auth,
+        "web",
+        "openid offline_access",
+        "alice",
+    )
+    .await;
+    assert_eq!(
+        flow::userinfo_status(&app, &tokens.access_token).await,
+        StatusCode::OK
+    );
+
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("id_token_hint", tokens.id_token()),
+            ("post_logout_redirect_uri", POST_LOGOUT_URI),
+        ])
+        .finish();
+    let logout = browser.get(&app.url(&format!("/logout?{query}"))).await;
+    assert_eq!(logout.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        flow::userinfo_status(&app, &tokens.access_token).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    app.clock.advance(1);
+    let refreshed =
+        flow::token_ok(flow::refresh(&app, auth, tokens.refresh_token(), &[]).await).await;
+    assert_eq!(
+        flow::userinfo_status(&app, &refreshed.access_token).await,
+        StatusCode::OK
+    );
+}
