@@ -36,7 +36,7 @@ pub struct Generations<K, V> {
 }
 
 /// One generation of a [`Generations`] map.
-pub struct Generation<K, V>(Arc<moka::sync::Cache<K, V>>);
+struct Generation<K, V>(Arc<moka::sync::Cache<K, V>>);
 
 impl<K, V> Generations<K, V>
 where
@@ -50,8 +50,23 @@ where
         }
     }
 
-    pub fn current(&self) -> Generation<K, V> {
+    fn current(&self) -> Generation<K, V> {
         Generation(self.current.load_full())
+    }
+
+    /// The value for `key`, from memory, or from `load` (remembered in the
+    /// generation that was current when the lookup began).
+    pub async fn get_or_load<E, Fut>(&self, key: K, load: impl FnOnce() -> Fut) -> Result<V, E>
+    where
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        let generation = self.current();
+        if let Some(known) = generation.get(&key) {
+            return Ok(known);
+        }
+        let loaded = load().await?;
+        generation.insert(key, loaded.clone());
+        Ok(loaded)
     }
 
     /// Starts an empty generation; readers of the old one finish unharmed.
@@ -66,11 +81,11 @@ where
     K: Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    pub fn get(&self, key: &K) -> Option<V> {
+    fn get(&self, key: &K) -> Option<V> {
         self.0.get(key)
     }
 
-    pub fn insert(&self, key: K, value: V) {
+    fn insert(&self, key: K, value: V) {
         self.0.insert(key, value);
     }
 }

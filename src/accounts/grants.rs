@@ -63,13 +63,13 @@ impl RoleGrants {
 
 /// The current grants, from memory when they are there.
 pub async fn current(state: &AppState) -> Result<Arc<RoleGrants>, DbError> {
-    let generation = state.caches.grants.current();
-    if let Some(grants) = generation.get(&()) {
-        return Ok(grants);
-    }
-    let grants = Arc::new(state.db.run(RoleGrants::load).await?);
-    generation.insert((), grants.clone());
-    Ok(grants)
+    state
+        .caches
+        .grants
+        .get_or_load((), || async {
+            Ok(Arc::new(state.db.run(RoleGrants::load).await?))
+        })
+        .await
 }
 
 #[cfg(test)]

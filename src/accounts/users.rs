@@ -95,13 +95,11 @@ pub async fn standing(
     state: &crate::app::AppState,
     user_id: &str,
 ) -> Result<Option<Standing>, db::DbError> {
-    let generation = state.caches.users.current();
-    if let Some(known) = generation.get(&user_id.to_owned()) {
-        return Ok(known);
-    }
-    let standing = standing_now(state, user_id).await?;
-    generation.insert(user_id.to_owned(), standing);
-    Ok(standing)
+    state
+        .caches
+        .users
+        .get_or_load(user_id.to_owned(), || standing_now(state, user_id))
+        .await
 }
 
 /// The user's standing read from the database, for privilege checks.

@@ -98,16 +98,16 @@ pub async fn cached(
     state: &AppState,
     client_id: &str,
 ) -> Result<Option<Arc<OAuthClient>>, DbError> {
-    let generation = state.caches.clients.current();
-    if let Some(known) = generation.get(&client_id.to_owned()) {
-        return Ok(known);
-    }
-    let id = client_id.to_owned();
-    let client = state
-        .db
-        .run(move |conn| load(conn, &id))
-        .await?
-        .map(Arc::new);
-    generation.insert(client_id.to_owned(), client.clone());
-    Ok(client)
+    state
+        .caches
+        .clients
+        .get_or_load(client_id.to_owned(), || async {
+            let id = client_id.to_owned();
+            Ok(state
+                .db
+                .run(move |conn| load(conn, &id))
+                .await?
+                .map(Arc::new))
+        })
+        .await
 }

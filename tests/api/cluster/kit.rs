@@ -2,10 +2,7 @@
 //! nodes, and a few protocol steps written out plainly (this directory
 //! depends on nothing but `helpers`).
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::sync::Arc;
 
 use gatehouse::config::Settings;
 use reqwest::{Response, StatusCode};
@@ -18,8 +15,8 @@ use crate::helpers::{TestApp, TestEnv, require_tool};
 pub const MASTER_KEY: &str = "c2hhcmVkLWJ5LWV2ZXJ5LW5vZGUtb2YtY2x1c3RlciE";
 pub const PASSWORD: &str = "correct horse battery";
 pub const REDIRECT_URI: &str = "http://127.0.0.1:3000/cb";
-/// Within how long a change on one node is in force on every other.
-pub const WITHIN: Duration = Duration::from_secs(2);
+
+pub use crate::helpers::{WITHIN, within_two_seconds};
 
 /// A fresh PostgreSQL database for a cluster, or `None` (after one line
 /// saying so) when the suite runs on SQLite. Under CI=true with PostgreSQL
@@ -180,25 +177,4 @@ pub async fn introspect(node: &TestApp, rs: (&str, &str), token: &str) -> serde_
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
-}
-
-/// Asks `holds` every 50 ms until it says yes; panics after `WITHIN`.
-/// Returns how long it took.
-pub async fn within_two_seconds<F, Fut>(what: &str, mut holds: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    loop {
-        if holds().await {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < WITHIN,
-            "{what}: not in force after {:?}",
-            started.elapsed()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

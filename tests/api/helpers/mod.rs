@@ -8,6 +8,7 @@ mod cli;
 mod database;
 mod seed;
 mod tools;
+mod waiting;
 
 use std::{collections::BTreeMap, net::TcpListener, path::Path, sync::Arc};
 
@@ -26,6 +27,7 @@ pub use database::{POSTGRES_URL_ENV, TestDatabase, postgres_admin_url};
 pub use seed::{ADMIN_API, PASSWORD, REDIRECT_URI};
 #[allow(unused_imports)]
 pub use tools::{BACKEND_ENV, find_executable, in_ci, require_tool};
+pub use waiting::{WITHIN, within_two_seconds};
 
 /// What outlives one server: the data directory (with `master.key`) and the
 /// database. Share it (`Arc`) to restart a server on the same data.

@@ -6,13 +6,10 @@
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
 use super::flow::*;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, within_two_seconds};
 
-/// The delay within which every server must follow another process's change.
-const WITHIN: Duration = Duration::from_secs(2);
 const API: &str = "https://reports.example";
 
 /// A service account `reporter` holding `reports:read` on `API` through
@@ -59,43 +56,13 @@ async fn service_token(app: &TestApp, secret: &str) -> reqwest::Response {
     .await
 }
 
-fn claims_of(token: &str) -> Value {
-    let payload = token.split('.').nth(1).unwrap();
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-/// Asks `holds` every 50 ms until it says yes; panics if that takes longer
-/// than `WITHIN` (plus one request's time).
-async fn eventually<F, Fut>(what: &str, mut holds: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    loop {
-        if holds().await {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < WITHIN,
-            "{what}: not in force after {:?}",
-            started.elapsed()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn the_command_line_changes_what_a_running_server_issues_within_two_seconds() {
     let app = TestApp::spawn().await;
     let secret = add_reporter(&app);
     let first = token_ok(service_token(&app, &secret).await).await;
     assert_eq!(
-        claims_of(&first.access_token)["permissions"],
+        jwt_parts(&first.access_token).1["permissions"],
         serde_json::json!(["reports:read"])
     );
 
@@ -106,15 +73,15 @@ async fn the_command_line_changes_what_a_running_server_issues_within_two_second
             None,
         )
         .ok();
-    eventually("a permission taken away", || async {
+    within_two_seconds("a permission taken away", || async {
         let tokens = token_ok(service_token(&app, &secret).await).await;
-        claims_of(&tokens.access_token)["permissions"] == serde_json::json!([])
+        jwt_parts(&tokens.access_token).1["permissions"] == serde_json::json!([])
     })
     .await;
 
     // The client is in memory too; another process disables it.
     app.env.cli(&["client", "disable", "reporter"], None).ok();
-    eventually("a disabled client", || async {
+    within_two_seconds("a disabled client", || async {
         service_token(&app, &secret).await.status() == StatusCode::UNAUTHORIZED
     })
     .await;
@@ -158,7 +125,7 @@ async fn a_user_disabled_elsewhere_loses_userinfo_and_introspection_within_two_s
     app.env.cli(&["user", "disable", "rahul"], None).ok();
     // Introspection decides on the token alone, so it shows the cache;
     // userinfo reads the person's claims from the database anyway.
-    eventually("a disabled user at /introspect", || async {
+    within_two_seconds("a disabled user at /introspect", || async {
         introspect(&app, rs, &tokens.access_token).await["active"] == false
     })
     .await;
