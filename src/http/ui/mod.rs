@@ -4,6 +4,7 @@ use actix_web::web;
 
 use super::routes;
 
+mod account;
 mod consent;
 mod login;
 mod logout;
@@ -31,7 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource(routes::LOGOUT)
                 .route(web::get().to(logout::get))
                 .route(web::post().to(logout::post)),
-        );
+        )
+        .configure(account::configure);
 }
 
 /// Whether cookies must be `Secure` (and `__Host-`): the issuer is https.
