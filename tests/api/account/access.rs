@@ -39,7 +39,7 @@ async fn a_signed_out_visitor_signs_in_and_comes_back_to_the_account_page() {
         "<h1>Your account</h1>",
         "rahul · rahul@example.com",
         "Signed in as <strong>rahul</strong>",
-        "action=\"/account/password\"",
+        "action=\"/account/password#password\"",
         "href=\"/account/totp\">Authenticator app</a>",
         "href=\"/account/passkeys\">Passkeys</a>",
         "<strong>This browser</strong>",

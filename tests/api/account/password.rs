@@ -26,7 +26,10 @@ async fn a_wrong_current_password_or_a_mistyped_new_one_changes_nothing() {
         Some("Your current password is not correct.")
     );
     // Beside the password form, on the page itself.
-    let form_at = wrong.html.find("action=\"/account/password\"").unwrap();
+    let form_at = wrong
+        .html
+        .find("action=\"/account/password#password\"")
+        .unwrap();
     let error_at = wrong.html.find("role=\"alert\"").unwrap();
     let section_at = wrong.html.find("id=\"password\"").unwrap();
     assert!(

@@ -57,7 +57,7 @@ async fn sessions_are_listed_and_ended_one_by_one_or_all_but_this_one() {
     );
     assert!(
         page.html
-            .contains("action=\"/account/sessions/end-others\"")
+            .contains("action=\"/account/sessions/end-others#sessions\"")
     );
 
     // End the laptop's session: it is signed out, and its token refused.

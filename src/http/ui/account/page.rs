@@ -81,7 +81,7 @@ struct AccountPage<'a> {
     username: &'a str,
     email: Option<&'a str>,
     csrf_token: &'a str,
-    notice: Option<&'static str>,
+    notice: Option<(Section, &'static str)>,
     refusal: Option<&'a Refusal>,
     sessions: Vec<SessionLine>,
     applications: Vec<ApplicationLine>,
@@ -94,19 +94,31 @@ impl AccountPage<'_> {
             .filter(|refusal| refusal.section == section)
             .map(|refusal| refusal.message.as_str())
     }
+
+    /// The notice when it belongs to `section`.
+    fn notice_in(&self, section: Section) -> Option<&'static str> {
+        self.notice
+            .filter(|(of, _)| *of == section)
+            .map(|(_, message)| message)
+    }
 }
 
-/// Fixed messages for `?notice=` (never reflect free text into a page).
-fn notice(key: &str) -> Option<&'static str> {
+/// Fixed messages for `?notice=` (never reflect free text into a page),
+/// each shown in the section whose form made the change: the forms post to
+/// `…#section`, and the browser keeps that fragment through the redirect
+/// back here, so the person sees the outcome where they acted.
+fn notice(key: &str) -> Option<(Section, &'static str)> {
     Some(match key {
-        "password" => {
-            "Your password has been changed. You are still signed in here; everywhere else you must sign in again."
-        }
-        "session_ended" => "That session has been ended.",
-        "sessions_ended" => "Your other sessions have been ended.",
-        "revoked" => {
-            "The application's access has been withdrawn. It must ask for your consent again."
-        }
+        "password" => (
+            Section::Password,
+            "Your password has been changed. You are still signed in here; everywhere else you must sign in again.",
+        ),
+        "session_ended" => (Section::Sessions, "That session has been ended."),
+        "sessions_ended" => (Section::Sessions, "Your other sessions have been ended."),
+        "revoked" => (
+            Section::Applications,
+            "The application's access has been withdrawn. It must ask for your consent again.",
+        ),
         _ => return None,
     })
 }
@@ -127,7 +139,7 @@ pub async fn show(
 /// The page, with a notice after a change or a refusal beside its form.
 pub async fn render(
     account: &Account,
-    notice: Option<&'static str>,
+    notice: Option<(Section, &'static str)>,
     refusal: Option<Refusal>,
 ) -> Result<HttpResponse, AccountPageError> {
     let user_id = account.session.user_id.clone();
