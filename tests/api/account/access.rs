@@ -1,9 +1,11 @@
 //! Who reaches `/account`: a signed-out visitor is sent to the login page
 //! and comes back; a signed-in person, whoever they are, sees their name
 //! and email and the page's sections; nothing is cached; the landing page
-//! and the console link to it; "Sign out" signs out.
+//! and the console link to it; "Sign out" signs out; a session without the
+//! second factor a role requires is sent to the second step, as the
+//! console's is.
 
-use gatehouse::accounts::users::NewUser;
+use gatehouse::{accounts::users::NewUser, administration::directory};
 
 use super::{Person, TestApp, signed_in};
 
@@ -108,4 +110,27 @@ async fn the_landing_page_and_the_console_lead_to_the_account_page() {
     );
     // The console's session is the account page's.
     root.get("/account").await.expect(200);
+}
+
+#[tokio::test]
+async fn a_role_requiring_a_second_factor_sends_a_password_only_session_to_the_second_step() {
+    let app = TestApp::new().start().await;
+    app.operate(|conn, actor, now| directory::create_role(conn, actor, "teacher", "", now));
+    app.add_user("rahul", &["teacher"]);
+    let person = signed_in(&app, "rahul").await;
+    // The role requires a second factor from now on: the session signed in
+    // with a password only is asked for one (here: to enrol one) first.
+    app.operate(|conn, actor, now| directory::require_mfa(conn, actor, "teacher", true, now));
+    let answer = person.get("/account").await;
+    assert_eq!(
+        answer.location(),
+        "/login/second-factor?return_to=%2Faccount"
+    );
+    let form = person
+        .post(
+            "/account/sessions/end-others",
+            &[("csrf_token", &person.csrf())],
+        )
+        .await;
+    assert_eq!(form.location(), "/login/second-factor?return_to=%2Faccount");
 }

@@ -1,7 +1,9 @@
 //! `Account`: the signed-in person on a page under `/account`, whoever
 //! they are (no permission needed). Signed out → the login page, coming
-//! back to the page after. Every account page takes one, so every page
-//! gets the same CSRF token, `Cache-Control: no-store` and errors.
+//! back to the page after; signed in without the second factor a role of
+//! theirs requires → the second step (or enrolment), as for the console,
+//! and back. Every account page takes one, so every page gets the same
+//! CSRF token, `Cache-Control: no-store` and errors.
 
 use std::{future::Future, net::IpAddr, pin::Pin};
 
@@ -10,7 +12,10 @@ use actix_web::{
     http::StatusCode, web,
 };
 
-use crate::accounts::sessions::{self, Session};
+use crate::accounts::{
+    second_factor::{self, Needed},
+    sessions::{self, Session},
+};
 use crate::administration::account::Me;
 use crate::app::AppState;
 use crate::crypto::password::HashError;
@@ -43,6 +48,10 @@ pub enum AccountPageError {
     /// the login page, saying so, and back to this path.
     #[error("sign in again")]
     StaleSignIn(String),
+    /// A role of the person requires a second factor this sign-in lacks:
+    /// to the second step, and back to this path.
+    #[error("second factor required")]
+    SecondFactor(String),
     /// The form's CSRF token did not match the cookie.
     #[error("form expired")]
     Csrf,
@@ -65,7 +74,7 @@ impl From<HashError> for AccountPageError {
 impl ResponseError for AccountPageError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::SignIn(_) | Self::StaleSignIn(_) => StatusCode::SEE_OTHER,
+            Self::SignIn(_) | Self::StaleSignIn(_) | Self::SecondFactor(_) => StatusCode::SEE_OTHER,
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::App(error) => error.status_code(),
         }
@@ -75,6 +84,12 @@ impl ResponseError for AccountPageError {
         match self {
             Self::SignIn(back) => super::to_login(back, None),
             Self::StaleSignIn(back) => super::to_login(back, Some(super::REASON_RECENT)),
+            Self::SecondFactor(back) => {
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("return_to", back)
+                    .finish();
+                see_other(&format!("{}?{query}", routes::SECOND_FACTOR))
+            }
             Self::Csrf => error_page(
                 StatusCode::FORBIDDEN,
                 "Form expired",
@@ -153,7 +168,15 @@ impl FromRequest for Account {
             };
             let session = sessions::lookup(&state, session_cookie::read(&req, &state))
                 .await?
-                .ok_or(AccountPageError::SignIn(back))?;
+                .ok_or_else(|| AccountPageError::SignIn(back.clone()))?;
+            let (sub, amr) = (session.user_id.clone(), session.amr.clone());
+            let needed = state
+                .db
+                .run(move |conn| second_factor::needed(conn, &sub, &amr, None))
+                .await?;
+            if needed != Needed::Nothing {
+                return Err(AccountPageError::SecondFactor(back));
+            }
             let (csrf_token, new_csrf_cookie) = csrf::token(&req, session_cookie::secure(&state));
             Ok(Account {
                 state,
