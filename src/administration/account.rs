@@ -50,7 +50,7 @@ where
     Ok(outcome)
 }
 
-fn record(
+pub(super) fn record(
     conn: &mut DbConnection,
     me: &Me,
     kind: &str,
@@ -71,7 +71,7 @@ fn record(
 }
 
 /// The person, who may have been deleted since their session was read.
-fn myself(conn: &mut DbConnection, me: &Me) -> Result<UserRow, AccountError> {
+pub(super) fn myself(conn: &mut DbConnection, me: &Me) -> Result<UserRow, AccountError> {
     db::users::find_by_id(conn, &me.user_id)?
         .ok_or_else(|| AccountError::NotFound("your account".into()))
 }

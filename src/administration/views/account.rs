@@ -16,9 +16,12 @@ pub struct AccountOverview {
     pub sessions: Vec<SessionRow>,
     /// Consents given, newest first, with each client's name.
     pub applications: Vec<ConsentWithClient>,
+    /// The second factors set up, and the recovery codes left.
+    pub two_step: crate::administration::account_totp::Status,
 }
 
-/// The person `user_id` with their live sessions and consents: 3 queries.
+/// The person `user_id` with their live sessions, consents and second
+/// factors: 6 queries.
 /// `None` when the account no longer exists.
 pub fn overview(
     conn: &mut DbConnection,
@@ -31,10 +34,12 @@ pub fn overview(
     };
     let sessions = super::users::live_sessions(conn, user_id, settings, now)?;
     let applications = db::consents::of_user(conn, user_id)?;
+    let two_step = crate::administration::account_totp::status(conn, user_id)?;
     Ok(Some(AccountOverview {
         user,
         sessions,
         applications,
+        two_step,
     }))
 }
 

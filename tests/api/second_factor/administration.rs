@@ -26,7 +26,10 @@ async fn the_admin_api_requires_mfa_of_a_role_and_resets_a_person_s_factors() {
     let browser = browser::browser();
     let (request, _) = request_for("web");
     let request_id = password_step(&app, &browser, &request, "alice").await;
-    enrol_during_sign_in(&app, &browser, &request_id).await.next.client();
+    enrol_during_sign_in(&app, &browser, &request_id)
+        .await
+        .next
+        .client();
 
     api.delete("/users/alice/factors").await.expect(204);
     let kinds: Vec<String> = api
@@ -35,8 +38,14 @@ async fn the_admin_api_requires_mfa_of_a_role_and_resets_a_person_s_factors() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_owned())
         .collect();
-    assert!(kinds.contains(&"admin.role.mfa_requirement".to_owned()), "{kinds:?}");
-    assert!(kinds.contains(&"admin.user.factors_reset".to_owned()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"admin.role.mfa_requirement".to_owned()),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"admin.user.factors_reset".to_owned()),
+        "{kinds:?}"
+    );
     // Her session ended with the reset.
     let silent = browser::start(&app, &browser, &request.clone().set("prompt", "none")).await;
     browser::assert_error_redirect(&app, &silent.client(), &request, "login_required");
@@ -51,7 +60,10 @@ async fn the_console_asks_an_administrator_for_the_factor_the_admin_role_require
     let person = Person::signed_in(&app, "root").await;
     let page = person.get("/admin/roles").await;
     page.expect(200);
-    assert!(page.html.contains("/admin/roles/admin/require-mfa"), "a switch per role");
+    assert!(
+        page.html.contains("/admin/roles/admin/require-mfa"),
+        "a switch per role"
+    );
     let switched = person
         .submit("/admin/roles/admin/require-mfa", &[("confirm", "yes")])
         .await;
@@ -70,11 +82,20 @@ async fn the_console_asks_an_administrator_for_the_factor_the_admin_role_require
 
     // The reset button on a user's page.
     app.add_user("bob", &[]);
-    app.cli(&["role", "require-mfa", "admin", "--off"], None).ok();
+    app.cli(&["role", "require-mfa", "admin", "--off"], None)
+        .ok();
     let page = person.get("/admin/users/bob").await;
     page.expect(200);
-    assert!(page.html.contains("/admin/users/bob/reset-factors"), "{}", page.html);
+    assert!(
+        page.html.contains("/admin/users/bob/reset-factors"),
+        "{}",
+        page.html
+    );
     let reset = person.submit("/admin/users/bob/reset-factors", &[]).await;
     reset.expect(303);
-    assert!(reset.location().contains("notice=factors_reset"), "{}", reset.location());
+    assert!(
+        reset.location().contains("notice=factors_reset"),
+        "{}",
+        reset.location()
+    );
 }

@@ -85,6 +85,7 @@ struct AccountPage<'a> {
     refusal: Option<&'a Refusal>,
     sessions: Vec<SessionLine>,
     applications: Vec<ApplicationLine>,
+    two_step: crate::administration::account_totp::Status,
 }
 
 impl AccountPage<'_> {
@@ -149,6 +150,7 @@ pub async fn render(
         user,
         sessions,
         applications,
+        two_step,
     }) = account
         .state
         .db
@@ -196,6 +198,7 @@ pub async fn render(
         refusal: refusal.as_ref(),
         sessions,
         applications,
+        two_step,
     };
     account.page(status, page.render())
 }
