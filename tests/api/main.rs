@@ -26,7 +26,7 @@ mod lifecycle;
 mod polish;
 mod races;
 mod resource_servers;
-mod second_factor;
+pub mod second_factor;
 mod sign_in;
 mod sqlite_wal;
 mod user_search;
