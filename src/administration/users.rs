@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{Actor, privilege};
 use crate::accounts::password_policy::{PasswordPolicy, PolicyNames};
 use crate::accounts::users::NewPassword;
-use crate::accounts::{AccountError, names, roles, throttle, users};
+use crate::accounts::{AccountError, names, roles, second_factor, throttle, users};
 use crate::db::{self, DbConnection, users::UserRow};
 use crate::oauth::refresh;
 use crate::oidc::backchannel;
@@ -129,14 +129,6 @@ pub fn update_profile(
     users::find_by_username(conn, username)
 }
 
-/// Whether the user has a second factor, which lets the password policy
-/// accept a shorter password (`password_policy.min_length_with_second_factor`).
-/// No second factor can be enrolled yet: the TOTP and passkey work
-/// (issue 14) answers this from its tables.
-fn has_second_factor(_conn: &mut DbConnection, _user: &UserRow) -> Result<bool, AccountError> {
-    Ok(false)
-}
-
 /// Sets the password, if the password policy accepts it for this user
 /// (their username, email and second factors), and ends the user's
 /// sign-ins (sessions, refresh tokens, access tokens): whoever knew the
@@ -156,7 +148,9 @@ pub fn set_password(
         username: &user.username,
         email: user.email.as_deref(),
     };
-    let second_factor = has_second_factor(conn, &user)?;
+    // A confirmed second factor lets a shorter password in
+    // (`password_policy.min_length_with_second_factor`).
+    let second_factor = second_factor::enrolled(conn, &user.id)?.any();
     let hash = password.accepted_for(policy, &names, second_factor)?;
     db::users::set_password_hash(conn, &user.id, hash, now)?;
     end_sign_ins(conn, &user, own_session(actor, &user, session), now)?;
@@ -300,7 +294,8 @@ pub fn revoke_role(
 }
 
 /// Ends every live session of the user with their refresh and access
-/// tokens (sparing `session`, the actor's own, as `set_password` does); returns how many sessions ended.
+/// tokens (sparing `session`, the actor's own, as `set_password` does);
+/// returns how many sessions ended.
 pub fn end_sessions(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -318,4 +313,33 @@ pub fn end_sessions(
         now,
     )?;
     Ok(ended)
+}
+
+/// Removes every second factor of the user (authenticator app, recovery
+/// codes) and ends their sign-ins: for a person who lost their factors.
+/// If a role requires a second factor, they enrol a new one at their next
+/// sign-in.
+pub fn reset_factors(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let user = managed_user(conn, actor, username)?;
+    let totp = db::second_factors::delete_totp(conn, &user.id)?;
+    let recovery_codes = db::second_factors::delete_recovery_codes(conn, &user.id)?;
+    let ended = end_sign_ins(conn, &user, None, now)?;
+    actor.record(
+        conn,
+        "admin.user.factors_reset",
+        &user.id,
+        json!({
+            "username": user.username,
+            "totp": totp,
+            "recovery_codes": recovery_codes,
+            "sessions_ended": ended,
+        }),
+        now,
+    )?;
+    Ok(())
 }

@@ -8,7 +8,9 @@ mod consent;
 mod login;
 mod logout;
 mod notice;
+mod second_factor;
 mod setup;
+mod sign_in;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(routes::HOME, web::get().to(notice::landing))
@@ -21,6 +23,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource(routes::LOGIN)
                 .route(web::get().to(login::show))
                 .route(web::post().to(login::submit)),
+        )
+        .service(
+            web::resource(routes::SECOND_FACTOR)
+                .route(web::get().to(second_factor::show))
+                .route(web::post().to(second_factor::submit)),
+        )
+        .route(
+            routes::SECOND_FACTOR_ENROL,
+            web::post().to(second_factor::enrol),
+        )
+        .route(
+            routes::SECOND_FACTOR_CONTINUE,
+            web::post().to(second_factor::resume),
         )
         .service(
             web::resource(routes::CONSENT)

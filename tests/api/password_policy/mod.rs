@@ -9,6 +9,7 @@ mod admin_api;
 mod cli;
 mod console;
 mod rehash;
+mod second_factor;
 mod setup;
 
 use gatehouse::db;
