@@ -43,7 +43,13 @@ pub fn overview(
     }))
 }
 
-/// The person `user_id`, if the account still exists: 1 query.
-pub fn person(conn: &mut DbConnection, user_id: &str) -> Result<Option<UserRow>, DbError> {
-    db::users::find_by_id(conn, user_id)
+/// The person `user_id`, if the account still exists, and whether they
+/// have a second factor (the password policy allows a shorter password
+/// then): 3 queries.
+pub fn person(conn: &mut DbConnection, user_id: &str) -> Result<Option<(UserRow, bool)>, DbError> {
+    let Some(user) = db::users::find_by_id(conn, user_id)? else {
+        return Ok(None);
+    };
+    let has_second_factor = crate::accounts::second_factor::enrolled(conn, user_id)?.any();
+    Ok(Some((user, has_second_factor)))
 }
