@@ -11,6 +11,7 @@ mod access;
 mod applications;
 mod csrf;
 mod password;
+mod policy;
 mod recent_sign_in;
 mod sessions;
 

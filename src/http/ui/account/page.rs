@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Account, AccountPageError};
-use crate::accounts::AccountError;
+use crate::accounts::{AccountError, password_policy};
 use crate::administration::views::account::{self, AccountOverview};
 use crate::http::error::sentence;
 use crate::routes;
@@ -86,6 +86,10 @@ struct AccountPage<'a> {
     sessions: Vec<SessionLine>,
     applications: Vec<ApplicationLine>,
     two_step: crate::administration::account_totp::Status,
+    /// The password policy's bounds for this person (a second factor
+    /// allows a shorter password), for the form's hint and attributes.
+    min_length: usize,
+    max_length: usize,
 }
 
 impl AccountPage<'_> {
@@ -190,6 +194,8 @@ pub async fn render(
         })
         .collect();
     let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
+    let policy = &account.state.settings.password_policy;
+    let min_length = password_policy::min_length(policy, two_step.factors.any());
     let page = AccountPage {
         username: &user.username,
         email: user.email.as_deref(),
@@ -199,6 +205,8 @@ pub async fn render(
         sessions,
         applications,
         two_step,
+        min_length,
+        max_length: policy.max_length,
     };
     account.page(status, page.render())
 }
