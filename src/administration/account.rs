@@ -92,7 +92,12 @@ pub fn check_new_password(
         username: &user.username,
         email: user.email.as_deref(),
     };
-    Ok(password_policy::check(policy, password, &names, has_second_factor)?)
+    Ok(password_policy::check(
+        policy,
+        password,
+        &names,
+        has_second_factor,
+    )?)
 }
 
 /// Sets the new password (hashed by the caller, off the transaction) and
