@@ -5,6 +5,7 @@ mod error;
 pub mod grants;
 pub mod login;
 pub mod names;
+pub mod passkeys;
 pub mod roles;
 pub mod sessions;
 pub mod setup;

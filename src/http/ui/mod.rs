@@ -4,13 +4,19 @@ use actix_web::web;
 
 use super::routes;
 
+// The account page's passkeys; moves under `account/mod.rs` when that
+// module exists.
+#[path = "account/passkeys.rs"]
+mod account_passkeys;
 mod consent;
 mod login;
+pub(crate) mod passkey_json;
 mod logout;
 mod notice;
 mod setup;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(account_passkeys::configure);
     cfg.route(routes::HOME, web::get().to(notice::landing))
         .service(
             web::resource(routes::SETUP)
