@@ -22,6 +22,7 @@ mod foundation_keys;
 mod foundation_setup;
 mod hostile;
 mod lifecycle;
+mod passkeys;
 mod polish;
 mod races;
 mod resource_servers;
