@@ -191,8 +191,8 @@ pub fn purge_expired_ceremonies(
     if doomed.is_empty() {
         return Ok(0);
     }
-    Ok(
-        diesel::delete(webauthn_ceremonies::table.filter(webauthn_ceremonies::id_hash.eq_any(doomed)))
-            .execute(conn)?,
+    Ok(diesel::delete(
+        webauthn_ceremonies::table.filter(webauthn_ceremonies::id_hash.eq_any(doomed)),
     )
+    .execute(conn)?)
 }

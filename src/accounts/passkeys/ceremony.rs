@@ -54,17 +54,30 @@ pub struct Started {
     pub options: serde_json::Value,
 }
 
+/// Who starts a ceremony of which kind, and the rules it starts under.
+pub(super) struct Opening<'a> {
+    pub kind: Kind,
+    pub user_id: Option<&'a str>,
+    pub browser: &'a Browser,
+    /// How many ceremonies one address may keep waiting.
+    pub max_per_ip: i64,
+    pub now: i64,
+}
+
 /// Stores a new ceremony and returns what the browser needs.
-pub(super) fn begin<S: Serialize>(
+pub(super) fn begin(
     conn: &mut DbConnection,
-    kind: Kind,
-    user_id: Option<&str>,
-    browser: &Browser,
-    max_per_ip: i64,
+    opening: Opening<'_>,
     options: &impl Serialize,
-    state: &S,
-    now: i64,
+    state: &impl Serialize,
 ) -> Result<Started, PasskeyError> {
+    let Opening {
+        kind,
+        user_id,
+        browser,
+        max_per_ip,
+        now,
+    } = opening;
     // Starting a sign-in needs no account, so each address may only keep
     // so many waiting (as pending authorization requests).
     let client_ip = browser.ip_text();
@@ -87,7 +100,8 @@ pub(super) fn begin<S: Serialize>(
             expires_at: now + CEREMONY_TTL_SECS,
         },
     )?;
-    let options = serde_json::to_value(options).map_err(|e| PasskeyError::Invalid(e.to_string()))?;
+    let options =
+        serde_json::to_value(options).map_err(|e| PasskeyError::Invalid(e.to_string()))?;
     Ok(Started {
         ceremony: id.into_inner(),
         options,

@@ -24,7 +24,7 @@ use crate::config::Settings;
 use crate::db::{self, DbConnection, DbError, passkeys::PasskeyRow};
 
 pub use ceremony::{Browser, Started};
-pub use manage::{rename, remove};
+pub use manage::{remove, rename};
 pub use registration::{finish_registration, start_registration};
 pub use sign_in::{
     SignedIn, finish_passwordless, finish_second_factor, start_passwordless, start_second_factor,
@@ -208,7 +208,8 @@ mod tests {
     fn the_relying_party_is_the_issuer_host_unless_configured() {
         let on = Passkeys::from_settings(&settings("https://id.school.example", ""));
         assert_eq!(on.relying_party().unwrap().rp_id, "id.school.example");
-        let parent = Passkeys::from_settings(&settings("https://id.school.example", "school.example"));
+        let parent =
+            Passkeys::from_settings(&settings("https://id.school.example", "school.example"));
         assert_eq!(parent.relying_party().unwrap().rp_id, "school.example");
         let local = Passkeys::from_settings(&settings("http://localhost:8080/base", ""));
         assert_eq!(local.relying_party().unwrap().rp_id, "localhost");

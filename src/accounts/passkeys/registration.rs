@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential, Uuid};
 
-use super::ceremony::{self, Browser, Kind, Started};
+use super::ceremony::{self, Browser, Kind, Opening, Started};
 use super::{PasskeyError, credential_key, manage::valid_name, parse_passkey, serialise};
 use crate::app::AppState;
 use crate::audit::{self, Event};
@@ -47,18 +47,17 @@ pub async fn start_registration(
                 .start_passkey_registration(handle, &user.username, &display_name, Some(exclude))
                 .map_err(|e| PasskeyError::Internal(e.to_string()))?;
             let options = require_resident_key(
-                serde_json::to_value(&options).map_err(|e| PasskeyError::Internal(e.to_string()))?,
+                serde_json::to_value(&options)
+                    .map_err(|e| PasskeyError::Internal(e.to_string()))?,
             );
-            ceremony::begin(
-                conn,
-                Kind::Register,
-                Some(&user.id),
-                &browser,
+            let opening = Opening {
+                kind: Kind::Register,
+                user_id: Some(&user.id),
+                browser: &browser,
                 max_per_ip,
-                &options,
-                &registration,
                 now,
-            )
+            };
+            ceremony::begin(conn, opening, &options, &registration)
         })
         .await
 }

@@ -9,7 +9,7 @@ use webauthn_rs::prelude::{
     PasskeyAuthentication, PublicKeyCredential, Uuid, WebauthnError,
 };
 
-use super::ceremony::{self, Browser, Kind, Started};
+use super::ceremony::{self, Browser, Kind, Opening, Started};
 use super::{PasskeyError, credential_key, parse_passkey, serialise};
 use crate::accounts::throttle::{self, Admission, AttemptKeys};
 use crate::app::AppState;
@@ -26,7 +26,10 @@ pub struct SignedIn {
 /// Starts a passwordless sign-in: a challenge for any discoverable
 /// credential of this relying party (conditional UI where the browser
 /// offers it).
-pub async fn start_passwordless(state: &AppState, browser: Browser) -> Result<Started, PasskeyError> {
+pub async fn start_passwordless(
+    state: &AppState,
+    browser: Browser,
+) -> Result<Started, PasskeyError> {
     let rp = super::on(state)?;
     let (options, authentication) = rp
         .webauthn
@@ -37,16 +40,14 @@ pub async fn start_passwordless(state: &AppState, browser: Browser) -> Result<St
     state
         .db
         .run(move |conn| {
-            ceremony::begin(
-                conn,
-                Kind::Passwordless,
-                None,
-                &browser,
+            let opening = Opening {
+                kind: Kind::Passwordless,
+                user_id: None,
+                browser: &browser,
                 max_per_ip,
-                &options,
-                &authentication,
                 now,
-            )
+            };
+            ceremony::begin(conn, opening, &options, &authentication)
         })
         .await
 }
@@ -123,16 +124,14 @@ pub async fn start_second_factor(
                 .webauthn
                 .start_passkey_authentication(&passkeys)
                 .map_err(|e| PasskeyError::Internal(e.to_string()))?;
-            ceremony::begin(
-                conn,
-                Kind::SecondFactor,
-                Some(&user_id),
-                &browser,
+            let opening = Opening {
+                kind: Kind::SecondFactor,
+                user_id: Some(&user_id),
+                browser: &browser,
                 max_per_ip,
-                &options,
-                &authentication,
                 now,
-            )
+            };
+            ceremony::begin(conn, opening, &options, &authentication)
         })
         .await
 }
@@ -183,9 +182,7 @@ pub async fn finish_second_factor(
 async fn admit(
     state: &AppState,
     browser: Browser,
-    find: impl FnOnce(&mut DbConnection) -> Result<Option<PasskeyRow>, PasskeyError>
-    + Send
-    + 'static,
+    find: impl FnOnce(&mut DbConnection) -> Result<Option<PasskeyRow>, PasskeyError> + Send + 'static,
 ) -> Result<(UserRow, PasskeyRow), PasskeyError> {
     let settings = state.settings.login.clone();
     let now = state.clock.now();

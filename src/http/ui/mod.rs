@@ -10,9 +10,9 @@ use super::routes;
 mod account_passkeys;
 mod consent;
 mod login;
-pub(crate) mod passkey_json;
 mod logout;
 mod notice;
+pub(crate) mod passkey_json;
 mod setup;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -2,9 +2,7 @@
 //! credential, verified user), its finish cannot be replayed, a credential
 //! id registered to someone else is refused, and it is renamed and removed.
 
-use gatehouse::db::{
-    self, audit::AuditFilter, passkeys::PasskeyRow, users::UserRow,
-};
+use gatehouse::db::{self, audit::AuditFilter, passkeys::PasskeyRow, users::UserRow};
 use serde_json::json;
 
 use super::{NAVIGATION, PasskeyBrowser, on_localhost};
@@ -53,7 +51,10 @@ async fn a_person_adds_renames_and_removes_a_passkey_and_a_finish_is_not_replaye
     let held_id = held[0]["credentialId"].as_str().unwrap();
     assert_eq!(
         stored[0].credential_id,
-        held_id.replace('+', "-").replace('/', "_").trim_end_matches('='),
+        held_id
+            .replace('+', "-")
+            .replace('/', "_")
+            .trim_end_matches('='),
     );
     let png = screenshot_path("account_passkeys.png");
     browser.screenshot_to(&png).await;
@@ -105,7 +106,11 @@ async fn a_credential_id_registered_to_anyone_else_is_refused() {
     // people's accounts, or a replayed attestation).
     person.hold_finish(REGISTER_FINISH).await;
     let browser = &person.browser;
-    browser.find("#passkey-name").await.type_text("Shared").await;
+    browser
+        .find("#passkey-name")
+        .await
+        .type_text("Shared")
+        .await;
     browser.find("#passkey-add").await.click().await;
     let recorded = wait_for_recorded(&person).await;
     let raw_id = recorded["credential"]["rawId"].as_str().unwrap().to_owned();

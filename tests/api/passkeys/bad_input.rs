@@ -12,7 +12,12 @@ const START: &str = "/account/passkeys/register/start";
 const FINISH: &str = "/account/passkeys/register/finish";
 
 /// POSTs `body` as JSON with `csrf` in the header (if any): status and JSON.
-async fn post_json(person: &Person<'_>, path: &str, csrf: Option<&str>, body: &str) -> (StatusCode, Value) {
+async fn post_json(
+    person: &Person<'_>,
+    path: &str,
+    csrf: Option<&str>,
+    body: &str,
+) -> (StatusCode, Value) {
     let mut request = person
         .client
         .post(person.app.url(path))
@@ -41,12 +46,17 @@ async fn signed_in(app: &TestApp) -> Person<'_> {
 
 #[tokio::test]
 async fn creation_options_ask_for_a_discoverable_credential_with_user_verification() {
-    let app = on_localhost(TestApp::new().with_user("amara", &[])).start().await;
+    let app = on_localhost(TestApp::new().with_user("amara", &[]))
+        .start()
+        .await;
     let person = signed_in(&app).await;
     let csrf = person.csrf();
     let (status, json) = post_json(&person, START, Some(&csrf), r#"{"name":"Laptop"}"#).await;
     assert_eq!(status, 200, "{json}");
-    assert!(json["ceremony"].as_str().is_some_and(|c| c.len() >= 43), "{json}");
+    assert!(
+        json["ceremony"].as_str().is_some_and(|c| c.len() >= 43),
+        "{json}"
+    );
     let options = &json["options"]["publicKey"];
     let selection = &options["authenticatorSelection"];
     assert_eq!(selection["residentKey"], "required", "{json}");
@@ -59,10 +69,12 @@ async fn creation_options_ask_for_a_discoverable_credential_with_user_verificati
 
 #[tokio::test]
 async fn bad_registration_requests_get_readable_refusals_never_a_500() {
-    let app = on_localhost(TestApp::new().with_user("amara", &[])).start().await;
+    let app = on_localhost(TestApp::new().with_user("amara", &[]))
+        .start()
+        .await;
     let person = signed_in(&app).await;
-    let csrf = person.csrf();
-    let csrf = Some(csrf.as_str());
+    let token = person.csrf();
+    let csrf = Some(token.as_str());
 
     let (status, json) = post_json(&person, START, None, "{}").await;
     assert_eq!(status, 403, "{json}");
@@ -73,11 +85,22 @@ async fn bad_registration_requests_get_readable_refusals_never_a_500() {
     let cases: &[(&str, &str, u16, &str)] = &[
         (START, "{", 400, "not valid JSON"),
         (START, "[1, 2", 400, "not valid JSON"),
+        (START, "[1, 2]", 400, "must be a JSON object"),
         (START, r#"{"name": 5}"#, 400, "at name"),
-        (START, &format!(r#"{{"name": "{}"}}"#, "x".repeat(65)), 400, "at most 64"),
+        (
+            START,
+            &format!(r#"{{"name": "{}"}}"#, "x".repeat(65)),
+            400,
+            "at most 64",
+        ),
         (FINISH, "not json at all", 400, "not valid JSON"),
         (FINISH, r#"{"name": "x"}"#, 400, "missing field `ceremony`"),
-        (FINISH, r#"{"ceremony": "c", "credential": {}}"#, 400, "malformed"),
+        (
+            FINISH,
+            r#"{"ceremony": "c", "credential": {}}"#,
+            400,
+            "malformed",
+        ),
         (
             FINISH,
             r#"{"ceremony": "c", "credential": {"id": "a", "rawId": "!!", "type": "public-key",
@@ -97,7 +120,10 @@ async fn bad_registration_requests_get_readable_refusals_never_a_500() {
         let (status, json) = post_json(&person, path, csrf, body).await;
         assert_eq!(status.as_u16(), *expected, "{path} {body}: {json}");
         let text = message(&json);
-        assert!(text.contains(says), "{path} {body}: {text:?} lacks {says:?}");
+        assert!(
+            text.contains(says),
+            "{path} {body}: {text:?} lacks {says:?}"
+        );
         assert!(text.ends_with('.'), "{text:?} is not a sentence");
     }
 
@@ -105,7 +131,7 @@ async fn bad_registration_requests_get_readable_refusals_never_a_500() {
     let response = person
         .client
         .post(app.url(START))
-        .header("x-csrf-token", csrf.unwrap())
+        .header("x-csrf-token", &token)
         .form(&[("name", "x")])
         .send()
         .await
@@ -115,7 +141,9 @@ async fn bad_registration_requests_get_readable_refusals_never_a_500() {
 
 #[tokio::test]
 async fn adding_or_removing_asks_for_a_fresh_sign_in_after_five_minutes() {
-    let app = on_localhost(TestApp::new().with_user("amara", &[])).start().await;
+    let app = on_localhost(TestApp::new().with_user("amara", &[]))
+        .start()
+        .await;
     let person = signed_in(&app).await;
     let csrf = person.csrf();
     app.clock.advance(5 * 60 + 1);
@@ -126,18 +154,15 @@ async fn adding_or_removing_asks_for_a_fresh_sign_in_after_five_minutes() {
 
     // The page itself still opens; removing goes by the login page.
     person.get("/account/passkeys").await.expect(200);
-    let removal = person
-        .submit("/account/passkeys/some-id/remove", &[])
-        .await;
-    assert_eq!(
-        removal.location(),
-        "/login?return_to=%2Faccount%2Fpasskeys"
-    );
+    let removal = person.submit("/account/passkeys/some-id/remove", &[]).await;
+    assert_eq!(removal.location(), "/login?return_to=%2Faccount%2Fpasskeys");
 }
 
 #[tokio::test]
 async fn the_page_needs_a_sign_in_and_changes_only_touch_ones_own_passkeys() {
-    let app = on_localhost(TestApp::new().with_user("amara", &[])).start().await;
+    let app = on_localhost(TestApp::new().with_user("amara", &[]))
+        .start()
+        .await;
     let stranger = Person::new(&app);
     let page = stranger.get("/account/passkeys").await;
     assert_eq!(page.location(), "/login?return_to=%2Faccount%2Fpasskeys");
@@ -145,8 +170,16 @@ async fn the_page_needs_a_sign_in_and_changes_only_touch_ones_own_passkeys() {
     let person = signed_in(&app).await;
     let page = person.get("/account/passkeys").await;
     page.expect(200);
-    assert!(page.html.contains("You have no passkeys yet"), "{}", page.html);
-    assert!(page.html.contains("id=\"passkey-register\""), "{}", page.html);
+    assert!(
+        page.html.contains("You have no passkeys yet"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html.contains("id=\"passkey-register\""),
+        "{}",
+        page.html
+    );
     for action in ["rename", "remove"] {
         let answer = person
             .submit(
@@ -170,7 +203,9 @@ async fn the_page_needs_a_sign_in_and_changes_only_touch_ones_own_passkeys() {
 
 #[tokio::test]
 async fn passwordless_sign_in_options_and_bad_finishes() {
-    let app = on_localhost(TestApp::new().with_user("amara", &[])).start().await;
+    let app = on_localhost(TestApp::new().with_user("amara", &[]))
+        .start()
+        .await;
     let person = Person::new(&app);
     // The login page sets the CSRF cookie the script sends back.
     let login = person.get("/login?return_to=%2Faccount%2Fpasskeys").await;
@@ -195,7 +230,11 @@ async fn passwordless_sign_in_options_and_bad_finishes() {
     let cases = [
         ("{", 400, "not valid JSON"),
         (r#"{"ceremony": 1}"#, 400, "at ceremony"),
-        (r#"{"ceremony": "x", "credential": {"id": "x"}}"#, 400, "malformed"),
+        (
+            r#"{"ceremony": "x", "credential": {"id": "x"}}"#,
+            400,
+            "malformed",
+        ),
         (
             &json!({ "ceremony": "unknown", "credential": fake, "return_to": "/account/passkeys" })
                 .to_string()[..],

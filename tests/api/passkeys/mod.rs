@@ -63,7 +63,9 @@ impl PasskeyBrowser {
         let browser = Browser::start().await;
         // The domain works on the page the session has open (about:blank)
         // and stays with it across navigations.
-        browser.cdp("WebAuthn.enable", json!({ "enableUI": false })).await;
+        browser
+            .cdp("WebAuthn.enable", json!({ "enableUI": false }))
+            .await;
         let added = browser
             .cdp(
                 "WebAuthn.addVirtualAuthenticator",
@@ -102,7 +104,10 @@ impl PasskeyBrowser {
                 json!({ "authenticatorId": self.authenticator }),
             )
             .await;
-        answer["credentials"].as_array().cloned().unwrap_or_default()
+        answer["credentials"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Opens `page` (a path under the issuer), signs in there with the

@@ -14,7 +14,11 @@ async fn login_page(app: &TestApp) -> String {
 #[tokio::test]
 async fn an_ip_literal_issuer_offers_no_passkeys_anywhere() {
     let app = TestApp::new().with_user("amara", &[]).start().await;
-    assert!(app.issuer.starts_with("http://127.0.0.1:"), "{}", app.issuer);
+    assert!(
+        app.issuer.starts_with("http://127.0.0.1:"),
+        "{}",
+        app.issuer
+    );
     let html = login_page(&app).await;
     assert!(!html.contains("Sign in with a passkey"), "{html}");
     assert!(!html.contains("data-passkey-sign-in"), "{html}");
@@ -24,7 +28,10 @@ async fn an_ip_literal_issuer_offers_no_passkeys_anywhere() {
     person.sign_in("amara", "/account/passkeys").await;
     let page = person.get("/account/passkeys").await;
     page.expect(200);
-    assert!(page.html.contains("Passkeys are not available on this server"));
+    assert!(
+        page.html
+            .contains("Passkeys are not available on this server")
+    );
     assert!(!page.html.contains("passkey-register"));
     let response = person
         .client

@@ -16,7 +16,7 @@ use crate::accounts::passkeys::{self, PasskeyError};
 use crate::accounts::sessions::{self, Session};
 use crate::administration::views::passkeys::{PasskeyRow, of_user};
 use crate::app::AppState;
-use crate::http::ui::passkey_json;
+use crate::http::ui::passkey_json::{self, Refusal};
 use crate::http::{
     AppError, client_ip, csrf, error::error_page, oauth::responses::see_other, session_cookie,
 };
@@ -28,8 +28,14 @@ const FRESH_SIGN_IN_SECS: i64 = 5 * 60;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let base = routes::ACCOUNT_PASSKEYS;
     cfg.route(base, web::get().to(show))
-        .route(&format!("{base}/register/start"), web::post().to(register_start))
-        .route(&format!("{base}/register/finish"), web::post().to(register_finish))
+        .route(
+            &format!("{base}/register/start"),
+            web::post().to(register_start),
+        )
+        .route(
+            &format!("{base}/register/finish"),
+            web::post().to(register_finish),
+        )
         .route(&format!("{base}/{{id}}/rename"), web::post().to(rename))
         .route(&format!("{base}/{{id}}/remove"), web::post().to(remove));
 }
@@ -122,20 +128,20 @@ async fn render(
 }
 
 /// The JSON endpoints' guard: signed in, and recently for a change.
-async fn json_session(req: &HttpRequest, state: &AppState) -> Result<Session, HttpResponse> {
+async fn json_session(req: &HttpRequest, state: &AppState) -> Result<Session, Refusal> {
     let session = match signed_in(req, state).await {
         Ok(Some(session)) => session,
         Ok(None) => {
-            return Err(sign_in_again(
+            return Err(Box::new(sign_in_again(
                 "Sign in again to add a passkey: your sign-in has ended.",
-            ));
+            )));
         }
-        Err(error) => return Err(actix_web::ResponseError::error_response(&error)),
+        Err(error) => return Err(Box::new(actix_web::ResponseError::error_response(&error))),
     };
     if !recent(state, &session) {
-        return Err(sign_in_again(
+        return Err(Box::new(sign_in_again(
             "For your security, sign in again before adding a passkey.",
-        ));
+        )));
     }
     Ok(session)
 }
@@ -160,11 +166,11 @@ pub async fn register_start(
 ) -> Result<HttpResponse, AppError> {
     let start: StartBody = match passkey_json::parse(&req, &state, &body) {
         Ok(start) => start,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => return Ok(*refusal),
     };
     let session = match json_session(&req, &state).await {
         Ok(session) => session,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => return Ok(*refusal),
     };
     let browser = passkey_json::browser(&req, &state);
     match passkeys::start_registration(&state, session.user_id, &start.name, browser).await {
@@ -188,11 +194,11 @@ pub async fn register_finish(
 ) -> Result<HttpResponse, AppError> {
     let finish: FinishBody = match passkey_json::parse(&req, &state, &body) {
         Ok(finish) => finish,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => return Ok(*refusal),
     };
     let session = match json_session(&req, &state).await {
         Ok(session) => session,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => return Ok(*refusal),
     };
     let browser = passkey_json::browser(&req, &state);
     let added = passkeys::finish_registration(
@@ -291,7 +297,15 @@ async fn after_change(
         Err(PasskeyError::Db(error)) => Err(error.into()),
         Err(error) => {
             let message = crate::http::error::sentence(&error.to_string());
-            render(req, state, session, StatusCode::BAD_REQUEST, None, Some(&message)).await
+            render(
+                req,
+                state,
+                session,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(&message),
+            )
+            .await
         }
     }
 }
