@@ -404,6 +404,16 @@ impl Settings {
     pub fn issuer(&self) -> &str {
         &self.server.issuer
     }
+
+    /// How authenticator apps name this installation: the issuer without
+    /// its scheme ("id.example.com").
+    pub fn totp_issuer(&self) -> &str {
+        let issuer = self.issuer();
+        issuer
+            .strip_prefix("https://")
+            .or_else(|| issuer.strip_prefix("http://"))
+            .unwrap_or(issuer)
+    }
 }
 
 fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {

@@ -12,6 +12,10 @@ pub const REVOKE: &str = "/revoke";
 pub const INTROSPECT: &str = "/introspect";
 pub const LOGOUT: &str = "/logout";
 pub const LOGIN: &str = "/login";
+/// The second step of a sign-in: a code, a passkey, or enrolling a factor.
+pub const SECOND_FACTOR: &str = "/login/second-factor";
+pub const SECOND_FACTOR_ENROL: &str = "/login/second-factor/enrol";
+pub const SECOND_FACTOR_CONTINUE: &str = "/login/second-factor/continue";
 pub const CONSENT: &str = "/consent";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";

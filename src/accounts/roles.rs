@@ -14,6 +14,7 @@ pub fn create(
         description: description.to_owned(),
         built_in: false,
         created_at: now,
+        require_mfa: false,
     };
     db::roles::insert(conn, &row).map_err(duplicate_as(format!("role {name:?}")))?;
     Ok(row)

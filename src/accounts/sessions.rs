@@ -16,7 +16,13 @@ pub struct Session {
     pub user_id: String,
     pub auth_time: i64,
     pub amr: Vec<String>,
+    /// The password was right; a second factor is still awaited. Such a
+    /// session signs nobody in: only the second-step page reads it.
+    pub pending: bool,
 }
+
+/// How long a person has to give the second factor after the password.
+const PENDING_TTL_SECS: i64 = 10 * 60;
 
 impl From<SessionRow> for Session {
     fn from(row: SessionRow) -> Self {
@@ -26,30 +32,39 @@ impl From<SessionRow> for Session {
             user_id: row.user_id,
             auth_time: row.auth_time,
             amr: row.amr.split_whitespace().map(str::to_owned).collect(),
+            pending: row.pending,
         }
     }
 }
 
 /// Starts a session; the returned secret goes into the cookie and nowhere
-/// else.
-pub fn start(
+/// else. A `pending` one awaits a second factor and lives minutes, not
+/// hours.
+pub fn start<S: AsRef<str>>(
     conn: &mut DbConnection,
     user_id: &str,
-    amr: &[&str],
+    amr: &[S],
+    pending: bool,
     settings: &SessionSettings,
     now: i64,
 ) -> Result<(Secret<String>, Session), DbError> {
     let cookie = random::new_token();
+    let lifetime = if pending {
+        PENDING_TTL_SECS.min(settings.absolute_timeout_secs)
+    } else {
+        settings.absolute_timeout_secs
+    };
     let row = SessionRow {
         id_hash: random::token_hash(cookie.expose()),
         sid: random::new_token().into_inner(),
         user_id: user_id.to_owned(),
         auth_time: now,
-        amr: amr.join(" "),
+        amr: amr.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(" "),
         created_at: now,
         last_seen_at: now,
-        expires_at: now + settings.absolute_timeout_secs,
+        expires_at: now + lifetime,
         ended_at: None,
+        pending,
     };
     db::sessions::insert(conn, &row)?;
     Ok((cookie, row.into()))
@@ -94,6 +109,26 @@ pub fn end(conn: &mut DbConnection, id_hash: &str, now: i64) -> Result<(), DbErr
     db::sessions::end(conn, id_hash, now)
 }
 
+/// The session a browser brought to the second-step page: awaiting a
+/// factor, or complete but asked for a stronger sign-in (step-up). Its
+/// user must still be enabled.
+pub fn awaiting_factor(
+    conn: &mut DbConnection,
+    cookie: &str,
+    settings: &SessionSettings,
+    now: i64,
+) -> Result<Option<Session>, DbError> {
+    let id_hash = random::token_hash(cookie);
+    let Some(row) = db::sessions::find_open(conn, &id_hash, now)? else {
+        return Ok(None);
+    };
+    if !row.pending {
+        return current(conn, cookie, settings, now);
+    }
+    let enabled = db::users::find_by_id(conn, &row.user_id)?.is_some_and(|user| !user.disabled);
+    Ok(enabled.then(|| row.into()))
+}
+
 /// The live session for an optional cookie value, off the async workers.
 pub async fn lookup(
     state: &crate::app::AppState,
@@ -110,13 +145,16 @@ pub async fn lookup(
         .await
 }
 
-/// Starts a fresh session for `user_id`, ending the one the browser
-/// brought (a new id at every sign-in: no fixation).
+/// Starts a fresh session for `user_id` after a factor, ending the one the
+/// browser brought (a new id at every sign-in and every added factor: no
+/// fixation). The session is pending when the person must still give (or
+/// first enrol) a second factor.
 pub async fn sign_in(
     state: &crate::app::AppState,
     user_id: String,
+    amr: Vec<String>,
     old_cookie: Option<String>,
-) -> Result<Secret<String>, DbError> {
+) -> Result<(Secret<String>, Session), DbError> {
     let settings = state.settings.sessions.clone();
     let now = state.clock.now();
     state
@@ -125,7 +163,8 @@ pub async fn sign_in(
             if let Some(old) = old_cookie {
                 end(conn, &random::token_hash(&old), now)?;
             }
-            Ok(start(conn, &user_id, &["pwd"], &settings, now)?.0)
+            let pending = super::second_factor::awaited(conn, &user_id, &amr, None)?;
+            start(conn, &user_id, &amr, pending, &settings, now)
         })
         .await
 }

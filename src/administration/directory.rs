@@ -92,6 +92,29 @@ pub fn delete_role(
     Ok(())
 }
 
+/// Makes people holding `role` sign in with a second factor (enrolling one
+/// at their next sign-in if they have none), or stops requiring it. The
+/// built-in `admin` role may require it too.
+pub fn require_mfa(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    name: &str,
+    required: bool,
+    now: i64,
+) -> Result<(), AccountError> {
+    let role = roles::find(conn, name)?;
+    privilege::may_hand_out(conn, actor, &role)?;
+    db::second_factors::set_role_requires_mfa(conn, &role.id, required)?;
+    actor.record(
+        conn,
+        "admin.role.mfa_requirement",
+        &role.name,
+        json!({ "role": role.name, "require_mfa": required }),
+        now,
+    )?;
+    Ok(())
+}
+
 /// Lets `role` use `permission` on the API `api_identifier`.
 pub fn allow(
     conn: &mut DbConnection,

@@ -143,6 +143,9 @@ pub enum UserCommand {
     Sessions { username: String },
     /// End every live session of a user (with back-channel logout).
     EndSessions { username: String },
+    /// Remove a user's second factors (authenticator app, recovery codes)
+    /// and end their sessions, for someone who lost them.
+    ResetFactors { username: String },
     /// Delete a user with their sessions, tokens, roles and consents.
     Delete {
         username: String,
@@ -224,6 +227,13 @@ pub enum RoleCommand {
     Revoke { role: String, username: String },
     /// Delete a role and every grant of it.
     Remove { name: String },
+    /// Require people holding the role to sign in with a second factor
+    /// (they enrol one at their next sign-in); `--off` stops requiring it.
+    RequireMfa {
+        role: String,
+        #[arg(long)]
+        off: bool,
+    },
     /// List roles with their permissions.
     List,
 }

@@ -58,6 +58,18 @@ pub fn role(settings: &Settings, now: i64, command: RoleCommand) -> Result<(), C
             })?;
             println!("removed role {name} and its grants");
         }
+        RoleCommand::RequireMfa { role, off } => {
+            as_operator(&db, |conn, actor| {
+                directory::require_mfa(conn, actor, &role, !off, now)
+            })?;
+            if off {
+                println!("role {role} no longer requires a second factor");
+            } else {
+                println!(
+                    "role {role} requires a second factor: its holders enrol one at their next sign-in"
+                );
+            }
+        }
         RoleCommand::List => {
             for role in db.run_blocking(views::roles)? {
                 let grants: Vec<String> = role
@@ -65,7 +77,12 @@ pub fn role(settings: &Settings, now: i64, command: RoleCommand) -> Result<(), C
                     .iter()
                     .map(|(api, p)| format!("{api}:{p}"))
                     .collect();
-                println!("{:<24} {}", role.row.name, grants.join(" "));
+                let mfa = if role.row.require_mfa {
+                    " [requires MFA]"
+                } else {
+                    ""
+                };
+                println!("{:<24} {}{mfa}", role.row.name, grants.join(" "));
             }
         }
     }

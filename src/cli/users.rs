@@ -65,6 +65,12 @@ pub fn run(settings: &Settings, now: i64, command: UserCommand) -> Result<(), Cl
             })?;
             println!("ended {ended} session(s) of {username}");
         }
+        UserCommand::ResetFactors { username } => {
+            as_operator(&db, |conn, actor| {
+                users::reset_factors(conn, actor, &username, now)
+            })?;
+            println!("removed the second factors of {username} and ended their sessions");
+        }
         UserCommand::Delete { username, .. } => {
             as_operator(&db, |conn, actor| {
                 users::delete(conn, actor, &username, now)

@@ -24,6 +24,7 @@ pub struct AuthorizationRequestRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub client_ip: Option<String>,
+    pub acr_values: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AuthorizationRequestRow) -> Result<(), DbError> {

@@ -25,6 +25,7 @@ pub mod passkeys;
 pub mod refresh_tokens;
 pub mod revoked_tokens;
 pub mod roles;
+pub mod second_factors;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod signing_keys;

@@ -16,6 +16,8 @@ pub struct RoleRow {
     pub description: String,
     pub built_in: bool,
     pub created_at: i64,
+    /// People holding the role must sign in with a second factor.
+    pub require_mfa: bool,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &RoleRow) -> Result<(), DbError> {

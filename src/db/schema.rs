@@ -23,6 +23,7 @@ diesel::table! {
         description -> Text,
         built_in -> Bool,
         created_at -> BigInt,
+        require_mfa -> Bool,
     }
 }
 
@@ -141,6 +142,25 @@ diesel::table! {
 }
 
 diesel::joinable!(user_roles -> users (user_id));
+diesel::table! {
+    totp_factors (user_id) {
+        user_id -> Text,
+        secret -> Binary,
+        created_at -> BigInt,
+        confirmed_at -> Nullable<BigInt>,
+        last_used_step -> BigInt,
+    }
+}
+
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(permissions -> api_resources (api_id));
 diesel::joinable!(role_permissions -> roles (role_id));
@@ -178,6 +198,7 @@ diesel::table! {
         last_seen_at -> BigInt,
         expires_at -> BigInt,
         ended_at -> Nullable<BigInt>,
+        pending -> Bool,
     }
 }
 
@@ -201,6 +222,7 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         client_ip -> Nullable<Text>,
+        acr_values -> Nullable<Text>,
     }
 }
 

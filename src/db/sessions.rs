@@ -15,6 +15,8 @@ pub struct SessionRow {
     pub last_seen_at: i64,
     pub expires_at: i64,
     pub ended_at: Option<i64>,
+    /// The password was right; a second factor is still awaited.
+    pub pending: bool,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SessionRow) -> Result<(), DbError> {
@@ -24,8 +26,19 @@ pub fn insert(conn: &mut DbConnection, row: &SessionRow) -> Result<(), DbError> 
     Ok(())
 }
 
-/// A session that has not ended and has not hit its absolute expiry.
+/// A complete session (no factor awaited) that has not ended and has not
+/// hit its absolute expiry.
 pub fn find_live(
+    conn: &mut DbConnection,
+    id_hash: &str,
+    now: i64,
+) -> Result<Option<SessionRow>, DbError> {
+    Ok(find_open(conn, id_hash, now)?.filter(|row| !row.pending))
+}
+
+/// A session, complete or awaiting a factor, that has not ended and has
+/// not hit its absolute expiry.
+pub fn find_open(
     conn: &mut DbConnection,
     id_hash: &str,
     now: i64,
@@ -84,6 +97,7 @@ pub fn live_for_user(
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::ended_at.is_null())
         .filter(sessions::expires_at.gt(now))
+        .filter(sessions::pending.eq(false))
         .select(SessionRow::as_select())
         .order(sessions::created_at.desc())
         .load(conn)?)

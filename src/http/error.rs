@@ -7,6 +7,7 @@ use actix_web::{
 };
 use askama::Template;
 
+use crate::accounts::AccountError;
 use crate::crypto::password::HashError;
 use crate::db::DbError;
 
@@ -38,6 +39,19 @@ impl From<HashError> for AppError {
         match error {
             HashError::Busy { retry_after_secs } => AppError::Busy { retry_after_secs },
             failed @ HashError::Failed(_) => AppError::internal(failed),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Db(error) => error.into(),
+            invalid @ (AccountError::Invalid(_) | AccountError::Duplicate(_)) => {
+                AppError::BadRequest(invalid.to_string())
+            }
+            AccountError::Forbidden(message) => AppError::Forbidden(message),
+            AccountError::NotFound(_) => AppError::NotFound,
         }
     }
 }

@@ -70,6 +70,8 @@ pub struct AuthorizationRequest {
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// Authentication levels the client asked for (OIDC Core 3.1.2.1).
+    pub acr_values: Option<String>,
 }
 
 /// Why a request cannot proceed, and where the answer may go.
@@ -214,6 +216,10 @@ pub fn validate(
         prompt,
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
+        acr_values: params
+            .get("acr_values")
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_owned),
     })
 }
 

@@ -14,6 +14,8 @@ use super::{
 };
 use crate::accounts::{
     apis::ADMIN_API,
+    assurance::Level,
+    second_factor::{self, Awaiting, Needed},
     sessions::{self, Session},
 };
 use crate::app::AppState;
@@ -37,6 +39,10 @@ pub enum Step {
         request_id: String,
     },
     Consent {
+        request_id: String,
+    },
+    /// The sign-in needs a second factor (or its enrolment) first.
+    SecondFactor {
         request_id: String,
     },
     /// The request cannot continue and nobody can be told safely.
@@ -269,6 +275,7 @@ fn save_pending(
             created_at: now,
             expires_at: now + PENDING_TTL_SECS,
             client_ip: browser.client_ip.clone(),
+            acr_values: request.acr_values.clone(),
         },
     )?;
     Ok(id)
@@ -307,29 +314,52 @@ pub async fn view(
             let Some(client) = client::load(conn, &row.client_id)?.filter(|c| !c.disabled) else {
                 return Ok(None);
             };
-            Ok(Some(PendingView {
-                client_name: client.name,
-                scopes: Scopes::from_stored(&row.scope),
-                resources: row
-                    .resources
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect(),
-                login_hint: row.login_hint,
-            }))
+            Ok(Some(pending_view(client.name, row)))
         })
         .await
 }
 
-/// After a successful login: start a fresh session (never reuse one the
-/// browser brought: no fixation), attach it to the request, continue.
-/// Returns the new session's cookie value with the next step.
+fn pending_view(client_name: String, row: AuthorizationRequestRow) -> PendingView {
+    PendingView {
+        client_name,
+        scopes: Scopes::from_stored(&row.scope),
+        resources: row
+            .resources
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        login_hint: row.login_hint,
+    }
+}
+
+/// Whether a completed sign-in goes on to consent or the code at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    Proceed,
+    Pause,
+}
+
+/// The level a pending request asked for with `acr_values`, if any.
+fn requested_level(row: &AuthorizationRequestRow) -> Option<Level> {
+    row.acr_values.as_deref().and_then(Level::requested)
+}
+
+/// After a factor was accepted (`amr` says which, with any earlier ones of
+/// this sign-in): start a fresh session (never reuse one the browser
+/// brought: no fixation), attach it to the request, continue — or, while a
+/// second factor is still awaited, keep the new session pending and ask for
+/// it. Returns the new session's cookie value with the next step.
+///
+/// With [`Then::Pause`] the request waits for [`resume`] instead of going
+/// on (the person first reads the recovery codes of a new enrolment).
 pub async fn after_login(
     state: &AppState,
     request_id: String,
     browser_binding: String,
     user_id: String,
+    amr: Vec<String>,
     old_session_cookie: Option<String>,
+    then: Then,
 ) -> Result<(Option<crate::secret::Secret<String>>, Step), DbError> {
     let now = state.clock.now();
     let state = state.clone();
@@ -337,17 +367,91 @@ pub async fn after_login(
         .db
         .clone()
         .transaction(move |conn| {
-            let Some(_) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
+            let Some(row) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
                 return Ok((None, expired()));
             };
             if let Some(old) = old_session_cookie {
                 sessions::end(conn, &random::token_hash(&old), now)?;
             }
+            let pending = second_factor::awaited(conn, &user_id, &amr, requested_level(&row))?;
             let (cookie, session) =
-                sessions::start(conn, &user_id, &["pwd"], &state.settings.sessions, now)?;
+                sessions::start(conn, &user_id, &amr, pending, &state.settings.sessions, now)?;
             db::authorization_requests::set_user(conn, &request_id, &user_id, &session.id_hash)?;
-            let step = proceed(conn, &state.settings, &request_id, &session, now)?;
+            let step = match (pending, then) {
+                (true, _) | (false, Then::Pause) => Step::SecondFactor { request_id },
+                (false, Then::Proceed) => {
+                    proceed(conn, &state.settings, &request_id, &session, now)?
+                }
+            };
             Ok((Some(cookie), step))
+        })
+        .await
+}
+
+/// The person at the second-step page of a pending request: the session
+/// this browser brought must be the one attached to the request.
+pub async fn awaiting_factor(
+    state: &AppState,
+    request_id: String,
+    browser_binding: String,
+    session_cookie: Option<String>,
+) -> Result<Option<(Awaiting, PendingView)>, DbError> {
+    let Some(cookie) = session_cookie else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    let settings = state.settings.clone();
+    state
+        .db
+        .run(move |conn| {
+            let Some(row) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
+                return Ok(None);
+            };
+            let Some(awaiting) = second_factor::awaiting(
+                conn,
+                &cookie,
+                &settings.sessions,
+                requested_level(&row),
+                now,
+            )?
+            else {
+                return Ok(None);
+            };
+            if row.session_id_hash.as_deref() != Some(awaiting.session.id_hash.as_str()) {
+                return Ok(None);
+            }
+            let Some(client) = client::load(conn, &row.client_id)?.filter(|c| !c.disabled) else {
+                return Ok(None);
+            };
+            let view = pending_view(client.name, row);
+            Ok(Some((awaiting, view)))
+        })
+        .await
+}
+
+/// Continues a request whose sign-in is complete (after the recovery codes
+/// of a new enrolment were shown).
+pub async fn resume(
+    state: &AppState,
+    request_id: String,
+    browser_binding: String,
+    session_cookie: Option<String>,
+) -> Result<Step, DbError> {
+    let now = state.clock.now();
+    let state = state.clone();
+    state
+        .db
+        .clone()
+        .transaction(move |conn| {
+            let Some(row) = pending_for_browser(conn, &request_id, &browser_binding, now)? else {
+                return Ok(expired());
+            };
+            let Some(session) =
+                session_for(conn, &row, session_cookie.as_deref(), &state.settings, now)?
+            else {
+                return Ok(expired());
+            };
+            proceed(conn, &state.settings, &request_id, &session, now)
         })
         .await
 }
@@ -394,6 +498,11 @@ pub async fn decide(
                     row.state.as_deref(),
                     issuer,
                 )));
+            }
+            if let Some(step) =
+                assurance_gap(conn, &state.settings, &row, &session, Prompt::default())?
+            {
+                return Ok(step);
             }
             let scopes = Scopes::from_stored(&row.scope);
             let resources: Vec<String> = row
@@ -462,6 +571,9 @@ fn proceed(
         return Ok(expired());
     };
     let prompt = Prompt::from_stored(&row.prompt);
+    if let Some(step) = assurance_gap(conn, settings, &row, session, prompt)? {
+        return Ok(step);
+    }
     let scopes = Scopes::from_stored(&row.scope);
     let resources: Vec<String> = row
         .resources
@@ -503,6 +615,40 @@ fn proceed(
         });
     }
     issue_code(conn, settings, row, session, now)
+}
+
+/// A sign-in below the level the request or the person's roles require
+/// goes to the second step first (step-up); with `prompt=none` nobody may
+/// be asked, so the client hears `interaction_required`.
+fn assurance_gap(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    row: &AuthorizationRequestRow,
+    session: &Session,
+    prompt: Prompt,
+) -> Result<Option<Step>, DbError> {
+    if second_factor::needed(conn, &session.user_id, &session.amr, requested_level(row))?
+        == Needed::Nothing
+    {
+        return Ok(None);
+    }
+    if prompt.none {
+        db::authorization_requests::take(conn, &row.id)?;
+        let error = OAuthError::new(
+            ErrorCode::InteractionRequired,
+            "the sign-in needs a second factor",
+        );
+        return Ok(Some(refused(
+            &row.client_id,
+            &row.redirect_uri,
+            &error,
+            row.state.as_deref(),
+            settings.issuer(),
+        )));
+    }
+    Ok(Some(Step::SecondFactor {
+        request_id: row.id.clone(),
+    }))
 }
 
 fn issue_code(

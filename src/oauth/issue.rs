@@ -17,6 +17,8 @@ pub struct Grantee {
     pub permissions: Vec<String>,
     pub resource: Option<String>,
     pub auth_time: Option<i64>,
+    /// The authentication context class the sign-in reached.
+    pub acr: Option<&'static str>,
     pub sid: Option<String>,
 }
 
@@ -95,6 +97,7 @@ pub fn access_token_with_id(
         exp: id.expires_at,
         jti: id.jti,
         auth_time: grantee.auth_time,
+        acr: grantee.acr.map(str::to_owned),
         sid: grantee.sid.clone(),
         roles: grantee.roles.clone(),
         permissions: grantee.permissions.clone(),

@@ -17,6 +17,7 @@ pub const SUPPORTED_CLAIMS: &[&str] = &[
     "at_hash",
     "sid",
     "amr",
+    "acr",
     "name",
     "preferred_username",
     "updated_at",

@@ -32,6 +32,7 @@ pub fn metadata(issuer: &str) -> Value {
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": SUPPORTED_SCOPES,
         "claims_supported": super::claims::SUPPORTED_CLAIMS,
+        "acr_values_supported": crate::accounts::assurance::ACR_VALUES_SUPPORTED,
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::claims::user_claims;
+use crate::accounts::assurance::Level;
 use crate::app::AppState;
 use crate::crypto::{SigningAlgorithm, jwt};
 use crate::db::users::UserRow;
@@ -27,6 +28,7 @@ pub struct IdTokenClaims {
     pub at_hash: Option<String>,
     pub sid: String,
     pub amr: Vec<String>,
+    pub acr: &'static str,
     #[serde(flatten)]
     pub user: Map<String, Value>,
 }
@@ -81,6 +83,7 @@ pub fn for_grant(
         at_hash: Some(at_hash(sign_in.access_token, alg)),
         sid: sign_in.sid.to_owned(),
         amr: sign_in.amr.split_whitespace().map(str::to_owned).collect(),
+        acr: Level::of_stored(sign_in.amr).acr(),
         user: user_claims(user, roles, scopes),
     };
     key.sign_jwt("JWT", &claims).map(Some).map_err(sign_error)

@@ -19,6 +19,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use url::Url;
 use webauthn_rs::prelude::{Passkey, Webauthn, WebauthnBuilder};
 
+use crate::accounts::assurance::{self, amr};
 use crate::app::AppState;
 use crate::config::Settings;
 use crate::db::{self, DbConnection, DbError, passkeys::PasskeyRow};
@@ -149,17 +150,19 @@ pub fn count_for_user(conn: &mut DbConnection, user_id: &str) -> Result<i64, DbE
 /// key, with user verification (required for it), which makes two
 /// factors.
 pub fn passwordless_amr() -> Vec<String> {
-    ["pop", "user", "mfa"].map(str::to_owned).to_vec()
+    [amr::KEY, amr::USER_PRESENCE_VERIFIED, amr::MULTI_FACTOR]
+        .map(str::to_owned)
+        .to_vec()
 }
 
-/// `amr` of a password followed by a passkey: `user` when the
-/// authenticator verified the person too.
-pub fn second_factor_amr(user_verified: bool) -> Vec<String> {
-    let mut amr: Vec<String> = ["pwd", "pop", "mfa"].map(str::to_owned).to_vec();
+/// `amr` after a passkey as the second step: what the sign-in had (`pwd`),
+/// `pop`, `user` when the authenticator verified the person too, and `mfa`.
+pub fn second_step_amr(earlier: &[String], user_verified: bool) -> Vec<String> {
+    let mut added = vec![amr::KEY];
     if user_verified {
-        amr.push("user".to_owned());
+        added.push(amr::USER_PRESENCE_VERIFIED);
     }
-    amr
+    assurance::combined(earlier, &added)
 }
 
 /// The relying party, or `Off` when this server has no passkeys.
@@ -228,7 +231,11 @@ mod tests {
     #[test]
     fn amr_values_follow_rfc_8176() {
         assert_eq!(passwordless_amr(), ["pop", "user", "mfa"]);
-        assert_eq!(second_factor_amr(true), ["pwd", "pop", "mfa", "user"]);
-        assert_eq!(second_factor_amr(false), ["pwd", "pop", "mfa"]);
+        let password = vec!["pwd".to_owned()];
+        assert_eq!(
+            second_step_amr(&password, true),
+            ["pwd", "pop", "user", "mfa"]
+        );
+        assert_eq!(second_step_amr(&password, false), ["pwd", "pop", "mfa"]);
     }
 }

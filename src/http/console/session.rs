@@ -9,7 +9,11 @@ use actix_web::{
     http::StatusCode, web,
 };
 
-use crate::accounts::{AccountError, sessions};
+use crate::accounts::{
+    AccountError,
+    second_factor::{self, Needed},
+    sessions,
+};
 use crate::administration::{
     self, Actor,
     access::{self, Administrator},
@@ -34,6 +38,9 @@ pub struct Console {
 pub enum ConsoleError {
     #[error("sign in first")]
     SignIn(String),
+    /// A role of the person requires a second factor this sign-in lacks.
+    #[error("second factor required")]
+    SecondFactor(String),
     #[error("forbidden")]
     Forbidden(String),
     #[error("form expired")]
@@ -52,7 +59,7 @@ pub enum ConsoleError {
 impl ResponseError for ConsoleError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::SignIn(_) => StatusCode::SEE_OTHER,
+            Self::SignIn(_) | Self::SecondFactor(_) => StatusCode::SEE_OTHER,
             Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -67,6 +74,12 @@ impl ResponseError for ConsoleError {
                     .append_pair("return_to", back)
                     .finish();
                 see_other(&format!("{}?{query}", routes::LOGIN))
+            }
+            Self::SecondFactor(back) => {
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("return_to", back)
+                    .finish();
+                see_other(&format!("{}?{query}", routes::SECOND_FACTOR))
             }
             Self::Forbidden(message) => error_page(StatusCode::FORBIDDEN, "Forbidden", message),
             Self::Csrf => error_page(
@@ -205,13 +218,20 @@ impl FromRequest for Console {
             };
             let session = sessions::lookup(&state, session_cookie::read(&req, &state))
                 .await?
-                .ok_or(ConsoleError::SignIn(back))?;
-            let sub = session.user_id.clone();
-            let permissions = state
+                .ok_or_else(|| ConsoleError::SignIn(back.clone()))?;
+            let (sub, amr) = (session.user_id.clone(), session.amr.clone());
+            let (permissions, needed) = state
                 .db
-                .run(move |conn| access::current_permissions(conn, &sub))
-                .await?
-                .unwrap_or_default();
+                .run(move |conn| {
+                    let permissions = access::current_permissions(conn, &sub)?;
+                    let needed = second_factor::needed(conn, &sub, &amr, None)?;
+                    Ok::<_, crate::db::DbError>((permissions, needed))
+                })
+                .await?;
+            if needed != Needed::Nothing {
+                return Err(ConsoleError::SecondFactor(back));
+            }
+            let permissions = permissions.unwrap_or_default();
             if permissions.is_empty() {
                 return Err(ConsoleError::Forbidden(
                     "Your account does not have access to the administration pages.".into(),

@@ -60,6 +60,9 @@ pub fn step_response(step: Step) -> HttpResponse {
         Step::Consent { request_id } => {
             see_other(&format!("{}?request={}", routes::CONSENT, request_id))
         }
+        Step::SecondFactor { request_id } => {
+            see_other(&format!("{}?request={}", routes::SECOND_FACTOR, request_id))
+        }
         Step::Page(message) => error_page(
             StatusCode::BAD_REQUEST,
             "Sign-in request rejected",

@@ -9,11 +9,13 @@ use actix_web::{
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::login::{LoginOutcome, authenticate};
-use crate::app::AppState;
-use crate::http::{
-    AppError, client_ip, csrf, error::error_page, oauth::responses::step_response, session_cookie,
+use super::sign_in::{SignInTarget, complete};
+use crate::accounts::{
+    assurance::amr,
+    login::{LoginOutcome, authenticate},
 };
+use crate::app::AppState;
+use crate::http::{AppError, client_ip, csrf, error::error_page, session_cookie};
 use crate::oauth::code_flow::{self, PendingView};
 
 #[derive(Template)]
@@ -25,6 +27,8 @@ struct LoginPage<'a> {
     csrf_token: &'a str,
     username: &'a str,
     error: Option<&'a str>,
+    /// "Sign in with a passkey" is offered (this server has passkeys).
+    passkeys: bool,
 }
 
 /// The name shown when signing in to Gatehouse's own pages.
@@ -118,6 +122,7 @@ pub async fn show(
             csrf_token: &binding,
             username: login_hint.as_deref().unwrap_or_default(),
             error: None,
+            passkeys: state.passkeys.enabled(),
         },
     )
 }
@@ -153,6 +158,7 @@ pub async fn submit(
                 csrf_token: &binding,
                 username: &form.username,
                 error: Some(message),
+                passkeys: state.passkeys.enabled(),
             },
         )
     };
@@ -166,22 +172,18 @@ pub async fn submit(
     .await?
     {
         LoginOutcome::Success(user) => {
-            let old_session = session_cookie::read(&req, &state);
-            let (cookie, step) = code_flow::after_login(
+            let target = SignInTarget::Request {
+                id: form.request.clone(),
+                binding,
+            };
+            complete(
+                &req,
                 &state,
-                form.request.clone(),
-                binding.clone(),
+                target,
                 user.id,
-                old_session,
+                vec![amr::PASSWORD.to_owned()],
             )
-            .await?;
-            let mut response = step_response(step);
-            if let Some(cookie) = cookie {
-                response
-                    .add_cookie(&session_cookie::build(&state, &cookie))
-                    .map_err(AppError::internal)?;
-            }
-            Ok(response)
+            .await
         }
         refused => refusal(refused, retry),
     }
@@ -224,7 +226,7 @@ fn refusal(
 
 /// "1 second", "40 seconds", "15 minutes" (rounded up: never sooner than
 /// the throttle allows).
-fn wait_in_words(seconds: i64) -> String {
+pub(super) fn wait_in_words(seconds: i64) -> String {
     let (count, unit) = if seconds <= 90 {
         (seconds.max(1), "second")
     } else {
@@ -252,6 +254,7 @@ fn show_console(
             csrf_token: &csrf_token,
             username: "",
             error: None,
+            passkeys: state.passkeys.enabled(),
         },
     )?;
     if let Some(cookie) = new_cookie {
@@ -280,19 +283,17 @@ async fn submit_console(
                 csrf_token: &form.csrf_token,
                 username: &form.username,
                 error: Some(message),
+                passkeys: state.passkeys.enabled(),
             },
         )
     };
     let username = form.username.trim().to_owned();
     match authenticate(state, &username, form.password.clone(), client_ip::of(req)).await? {
         LoginOutcome::Success(user) => {
-            let old_session = session_cookie::read(req, state);
-            let cookie = crate::accounts::sessions::sign_in(state, user.id, old_session).await?;
-            let mut response = crate::http::oauth::responses::see_other(return_to);
-            response
-                .add_cookie(&session_cookie::build(state, &cookie))
-                .map_err(AppError::internal)?;
-            Ok(response)
+            let target = SignInTarget::Page {
+                return_to: return_to.to_owned(),
+            };
+            complete(req, state, target, user.id, vec![amr::PASSWORD.to_owned()]).await
         }
         refused => refusal(refused, retry),
     }

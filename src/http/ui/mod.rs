@@ -13,10 +13,14 @@ mod login;
 mod logout;
 mod notice;
 pub(crate) mod passkey_json;
+mod passkey_sign_in;
+mod second_factor;
 mod setup;
+mod sign_in;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(account_passkeys::configure);
+    cfg.configure(account_passkeys::configure)
+        .configure(passkey_sign_in::configure);
     cfg.route(routes::HOME, web::get().to(notice::landing))
         .service(
             web::resource(routes::SETUP)
@@ -27,6 +31,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource(routes::LOGIN)
                 .route(web::get().to(login::show))
                 .route(web::post().to(login::submit)),
+        )
+        .service(
+            web::resource(routes::SECOND_FACTOR)
+                .route(web::get().to(second_factor::show))
+                .route(web::post().to(second_factor::submit)),
+        )
+        .route(
+            routes::SECOND_FACTOR_ENROL,
+            web::post().to(second_factor::enrol),
+        )
+        .route(
+            routes::SECOND_FACTOR_CONTINUE,
+            web::post().to(second_factor::resume),
         )
         .service(
             web::resource(routes::CONSENT)

@@ -10,20 +10,29 @@ use serde_json::Value;
 use super::passkey_json::{self, navigation};
 use super::second_factor::awaiting;
 use super::sign_in::{SignInTarget, complete};
-use crate::accounts::{
-    assurance,
-    passkeys::{self, PasskeyError},
-};
+use crate::accounts::passkeys::{self, PasskeyError};
 use crate::app::AppState;
 use crate::http::AppError;
 use crate::routes;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let (first, second) = (routes::PASSKEY_SIGN_IN, routes::PASSKEY_SECOND_STEP);
-    cfg.route(&format!("{first}/start"), web::post().to(passwordless_start))
-        .route(&format!("{first}/finish"), web::post().to(passwordless_finish))
-        .route(&format!("{second}/start"), web::post().to(second_step_start))
-        .route(&format!("{second}/finish"), web::post().to(second_step_finish));
+    cfg.route(
+        &format!("{first}/start"),
+        web::post().to(passwordless_start),
+    )
+    .route(
+        &format!("{first}/finish"),
+        web::post().to(passwordless_finish),
+    )
+    .route(
+        &format!("{second}/start"),
+        web::post().to(second_step_start),
+    )
+    .route(
+        &format!("{second}/finish"),
+        web::post().to(second_step_finish),
+    );
 }
 
 /// Where the sign-in goes once done: a pending authorization request or a
@@ -53,7 +62,12 @@ fn expired() -> HttpResponse {
     )
 }
 
-fn target(req: &HttpRequest, state: &AppState, request: &str, return_to: &str) -> Option<SignInTarget> {
+fn target(
+    req: &HttpRequest,
+    state: &AppState,
+    request: &str,
+    return_to: &str,
+) -> Option<SignInTarget> {
     let binding = passkey_json::browser(req, state).binding;
     SignInTarget::from_parts(request, return_to, Some(binding).filter(|b| !b.is_empty()))
 }
@@ -93,12 +107,17 @@ pub async fn passwordless_finish(
         return Ok(expired());
     };
     let browser = passkey_json::browser(&req, &state);
-    let signed_in =
-        match passkeys::finish_passwordless(&state, body.ceremony, browser, body.credential).await
-        {
-            Ok(signed_in) => signed_in,
-            Err(error) => return passkey_json::refusal(error),
-        };
+    let signed_in = match passkeys::finish_passwordless(
+        &state,
+        body.ceremony,
+        browser,
+        body.credential,
+    )
+    .await
+    {
+        Ok(signed_in) => signed_in,
+        Err(error) => return passkey_json::refusal(error),
+    };
     let amr = passkeys::passwordless_amr();
     let response = complete(&req, &state, target, signed_in.user_id, amr).await?;
     Ok(navigation(response))
@@ -146,10 +165,7 @@ pub async fn second_step_finish(
         Err(PasskeyError::Db(error)) => return Err(error.into()),
         Err(error) => return passkey_json::refusal(error),
     };
-    let amr = assurance::combined(
-        &awaiting.session.amr,
-        &passkeys::second_factor_amr(signed_in.user_verified),
-    );
+    let amr = passkeys::second_step_amr(&awaiting.session.amr, signed_in.user_verified);
     let response = complete(&req, &state, target, signed_in.user_id, amr).await?;
     Ok(navigation(response))
 }

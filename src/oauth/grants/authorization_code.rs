@@ -1,6 +1,7 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, OIDC Core §3.1.3).
 
 use super::{ActiveUser, GrantError, choose_resource};
+use crate::accounts::assurance::Level;
 use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::crypto::random;
@@ -99,6 +100,7 @@ pub async fn exchange(
         permissions: active.permissions,
         resource,
         auth_time: Some(row.auth_time),
+        acr: Some(Level::of_stored(&row.amr).acr()),
         sid: Some(row.sid.clone()),
     };
     let scopes = issue::grantable_scopes(&stored_scopes, &grantee);

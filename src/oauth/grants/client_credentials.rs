@@ -51,6 +51,7 @@ pub async fn exchange(
         permissions: grants.permissions_on(&client.roles, &resource),
         resource: Some(resource),
         auth_time: None,
+        acr: None,
         sid: None,
     };
     // No user is present: only permission scopes make sense here, and only

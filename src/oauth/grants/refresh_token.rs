@@ -1,6 +1,7 @@
 //! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12).
 
 use super::{ActiveUser, GrantError, choose_resource};
+use crate::accounts::assurance::Level;
 use crate::app::AppState;
 use crate::db;
 use crate::oauth::{
@@ -66,6 +67,7 @@ pub async fn exchange(
         permissions: active.permissions,
         resource,
         auth_time: Some(grant.auth_time),
+        acr: Some(Level::of_stored(&grant.amr).acr()),
         sid: Some(grant.sid.clone()),
     };
     let scopes = issue::grantable_scopes(&scopes, &grantee);

@@ -468,6 +468,8 @@ pub enum Next {
     Login(String),
     /// `/consent?request=ID`
     Consent(String),
+    /// `/login/second-factor?request=ID`
+    SecondFactor(String),
     /// Back to the client with a code or an error.
     Client(Url),
 }
@@ -486,6 +488,14 @@ impl Next {
         match self {
             Next::Consent(id) => id,
             other => panic!("expected the consent page, got {other:?}"),
+        }
+    }
+
+    #[track_caller]
+    pub fn second_factor(self) -> String {
+        match self {
+            Next::SecondFactor(id) => id,
+            other => panic!("expected the second-factor page, got {other:?}"),
         }
     }
 
@@ -511,6 +521,7 @@ pub async fn next(app: &TestApp, response: Response) -> Next {
     match (own, url.path()) {
         (true, "/login") => Next::Login(param(&url, "request").unwrap()),
         (true, "/consent") => Next::Consent(param(&url, "request").unwrap()),
+        (true, "/login/second-factor") => Next::SecondFactor(param(&url, "request").unwrap()),
         _ => Next::Client(url),
     }
 }
@@ -642,6 +653,7 @@ pub async fn finish(app: &TestApp, browser: &reqwest::Client, first: Next, usern
             Next::Login(id) => login(app, browser, &id, username).await,
             Next::Consent(id) => next(app, submit_consent(app, browser, &id, "allow").await).await,
             Next::Client(url) => return url,
+            Next::SecondFactor(_) => panic!("{username} was asked for a second factor"),
         };
     }
     panic!("the flow did not reach the client: {step:?}");

@@ -230,8 +230,10 @@ async fn passwordless_sign_in_options_and_bad_finishes() {
     let cases = [
         ("{", 400, "not valid JSON"),
         (r#"{"ceremony": 1}"#, 400, "at ceremony"),
+        // Neither a request nor a page to go back to.
+        (r#"{"ceremony": "x", "credential": {}}"#, 400, "expired"),
         (
-            r#"{"ceremony": "x", "credential": {"id": "x"}}"#,
+            r#"{"ceremony": "x", "credential": {"id": "x"}, "return_to": "/account/passkeys"}"#,
             400,
             "malformed",
         ),

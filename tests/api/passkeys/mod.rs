@@ -7,6 +7,7 @@
 mod account;
 mod bad_input;
 mod off;
+mod sign_in;
 
 use std::time::Duration;
 
@@ -50,6 +51,14 @@ const RECORDER: &str = r#"(function () {
   };
 })();"#;
 
+/// Hides conditional mediation (passkeys among the username field's
+/// suggestions) from the page. The virtual authenticator answers such a
+/// request at once, as if the person had picked the passkey, so a page
+/// that starts one signs in by itself; tests of the buttons turn it off.
+const NO_CONDITIONAL_UI: &str = r#"if (window.PublicKeyCredential) {
+  PublicKeyCredential.isConditionalMediationAvailable = function () { return Promise.resolve(false); };
+}"#;
+
 /// Chromium with a virtual platform authenticator that keeps discoverable
 /// credentials and verifies its user (as a phone or laptop with a screen
 /// lock does), and with `RECORDER` in every page.
@@ -59,7 +68,21 @@ pub struct PasskeyBrowser {
 }
 
 impl PasskeyBrowser {
+    /// Pages see no conditional mediation: passkeys are used by the buttons.
     pub async fn start() -> PasskeyBrowser {
+        let person = Self::with_conditional_ui().await;
+        person
+            .browser
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": NO_CONDITIONAL_UI }),
+            )
+            .await;
+        person
+    }
+
+    /// Pages see the browser's conditional mediation.
+    pub async fn with_conditional_ui() -> PasskeyBrowser {
         let browser = Browser::start().await;
         // The domain works on the page the session has open (about:blank)
         // and stays with it across navigations.

@@ -89,6 +89,7 @@ async fn the_id_token_has_the_required_claims_and_no_others_for_openid() {
     assert_eq!(
         claim_names(&claims),
         vec![
+            "acr",
             "amr",
             "at_hash",
             "aud",
