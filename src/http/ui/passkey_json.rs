@@ -137,7 +137,6 @@ pub fn refusal(error_: PasskeyError) -> Result<HttpResponse, AppError> {
 /// A page's answer (a 303 to the next step, with the session cookie) as
 /// JSON for the script: `{"redirect": "…"}` with the same cookies. Any
 /// other answer means the sign-in cannot go on from here.
-#[allow(dead_code)] // Used by the sign-in endpoints, wired with the second step.
 pub fn navigation(response: HttpResponse) -> HttpResponse {
     let location = response
         .headers()

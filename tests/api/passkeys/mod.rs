@@ -6,6 +6,7 @@
 
 mod account;
 mod bad_input;
+mod factors;
 mod off;
 mod sign_in;
 
