@@ -22,6 +22,8 @@ pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 pub const SETUP: &str = "/setup";
 pub const ADMIN: &str = "/admin";
+/// The signed-in person's own account page (and the pages below it).
+pub const ACCOUNT: &str = "/account";
 pub const STATIC: &str = "/static";
 /// A person's passkeys (list, rename, remove) and, below it, the JSON
 /// endpoints that register one.

@@ -31,11 +31,46 @@ pub enum LoginOutcome {
     },
 }
 
+/// Why a password is being checked. Both count against the same throttle
+/// (the account's and the address's), wait for a hashing slot and cost
+/// one argon2 verification; they differ only in what the audit log says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// Signing in: `login.success` / `login.failure`.
+    SignIn,
+    /// A signed-in person confirming their current password before a
+    /// change (the account page): `password.confirm_failed` on a wrong
+    /// one; a right one is recorded by the change it allows.
+    Confirm,
+}
+
 pub async fn authenticate(
     state: &AppState,
     username: &str,
     password: String,
     client_ip: Option<IpAddr>,
+) -> Result<LoginOutcome, DbError> {
+    check(state, username, password, client_ip, Purpose::SignIn).await
+}
+
+/// Checks a signed-in person's current password, exactly as a sign-in
+/// would (throttled, on a hashing slot), so that a stolen session cannot
+/// guess it faster than the login form allows.
+pub async fn confirm_password(
+    state: &AppState,
+    username: &str,
+    password: String,
+    client_ip: Option<IpAddr>,
+) -> Result<LoginOutcome, DbError> {
+    check(state, username, password, client_ip, Purpose::Confirm).await
+}
+
+async fn check(
+    state: &AppState,
+    username: &str,
+    password: String,
+    client_ip: Option<IpAddr>,
+    purpose: Purpose,
 ) -> Result<LoginOutcome, DbError> {
     let now = state.clock.now();
     let keys = AttemptKeys::new(username, client_ip);
@@ -88,6 +123,9 @@ pub async fn authenticate(
                 .db
                 .run(move |conn| {
                     throttle::succeeded(conn, &keys, &settings)?;
+                    if purpose == Purpose::Confirm {
+                        return Ok(());
+                    }
                     audit::record(
                         conn,
                         Event {
@@ -109,7 +147,10 @@ pub async fn authenticate(
                 .audit
                 .record(
                     Event {
-                        kind: "login.failure",
+                        kind: match purpose {
+                            Purpose::SignIn => "login.failure",
+                            Purpose::Confirm => "password.confirm_failed",
+                        },
                         actor: None,
                         subject: Some(&name),
                         client_ip: ip.as_deref(),

@@ -10,6 +10,7 @@
 //! the change itself.
 
 pub mod access;
+pub mod account;
 pub mod clients;
 pub mod directory;
 pub mod keys;

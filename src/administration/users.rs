@@ -34,7 +34,7 @@ fn managed_user(
 /// (`tokens_valid_after`, so nothing per token is kept). `keep` spares the
 /// session the user is changing their own account from. Returns how many
 /// sessions ended.
-fn end_sign_ins(
+pub(super) fn end_sign_ins(
     conn: &mut DbConnection,
     user: &UserRow,
     keep: Option<&str>,

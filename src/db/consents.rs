@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::schema::consents;
+use super::schema::{clients, consents};
 use super::{DbConnection, DbError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -50,4 +50,34 @@ pub fn save(conn: &mut DbConnection, row: &ConsentRow) -> Result<(), DbError> {
 /// Forgets every consent given to `client_id`: each person is asked again.
 pub fn delete_for_client(conn: &mut DbConnection, client_id: &str) -> Result<usize, DbError> {
     Ok(diesel::delete(consents::table.filter(consents::client_id.eq(client_id))).execute(conn)?)
+}
+
+/// A consent with the name of the client it was given to.
+#[derive(Debug, Clone)]
+pub struct ConsentWithClient {
+    pub consent: ConsentRow,
+    pub client_name: String,
+}
+
+/// Every consent `user_id` has given, newest first, with each client's
+/// name: one query.
+pub fn of_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<ConsentWithClient>, DbError> {
+    let rows: Vec<(ConsentRow, String)> = consents::table
+        .inner_join(clients::table)
+        .filter(consents::user_id.eq(user_id))
+        .order((consents::granted_at.desc(), consents::client_id.asc()))
+        .select((ConsentRow::as_select(), clients::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(consent, client_name)| ConsentWithClient {
+            consent,
+            client_name,
+        })
+        .collect())
+}
+
+/// Forgets the consent `user_id` gave `client_id`; how many rows went (0 or 1).
+pub fn delete(conn: &mut DbConnection, user_id: &str, client_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(consents::table.find((user_id, client_id))).execute(conn)?)
 }

@@ -179,6 +179,37 @@ pub fn revoke_for_user(
     Ok(flatten(issued))
 }
 
+/// Revokes every refresh token `user_id` holds at `client_id` (a consent
+/// withdrawn); returns the access tokens issued with them, as
+/// `revoke_for_user` does.
+pub fn revoke_for_user_at_client(
+    conn: &mut DbConnection,
+    user_id: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<Vec<(String, i64)>, DbError> {
+    // Until nothing is left, as in `revoke_family`.
+    while diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::client_id.eq(client_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?
+        > 0
+    {}
+    let issued: Vec<(Option<String>, Option<i64>)> = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::client_id.eq(client_id))
+        .select((
+            refresh_tokens::access_token_jti,
+            refresh_tokens::access_token_expires_at,
+        ))
+        .load(conn)?;
+    Ok(flatten(issued))
+}
+
 /// Deletes rows whose family has expired (reuse detection needs rotated
 /// tokens until then). At most `limit` rows per call.
 pub fn purge_expired(conn: &mut DbConnection, now: i64, limit: i64) -> Result<usize, DbError> {

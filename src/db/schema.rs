@@ -258,6 +258,10 @@ diesel::table! {
     }
 }
 
+// The account page lists a person's consents with each client's name.
+diesel::joinable!(consents -> clients (client_id));
+diesel::allow_tables_to_appear_in_same_query!(consents, clients);
+
 diesel::table! {
     login_failures (throttle_key) {
         throttle_key -> Text,

@@ -104,6 +104,22 @@ pub fn revoke_all_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> R
     Ok(())
 }
 
+/// Revokes every family `user_id` holds at `client_id` and the access
+/// tokens issued with them: the person withdrew their consent.
+pub fn revoke_all_of_user_at_client(
+    conn: &mut DbConnection,
+    user_id: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    for (jti, expires_at) in
+        db::refresh_tokens::revoke_for_user_at_client(conn, user_id, client_id, now)?
+    {
+        db::revoked_tokens::revoke(conn, &jti, expires_at, now)?;
+    }
+    Ok(())
+}
+
 fn invalid(message: &str) -> GrantError {
     OAuthError::invalid_grant(message).into()
 }

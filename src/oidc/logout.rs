@@ -7,7 +7,7 @@ use super::{backchannel, id_token::verify_hint};
 use crate::accounts::sessions::{self, Session};
 use crate::app::AppState;
 use crate::audit::{self, Event};
-use crate::db::{self, DbError};
+use crate::db::{self, DbConnection, DbError};
 use crate::oauth::params::Params;
 
 /// What a logout request asks for, after checking.
@@ -115,6 +115,28 @@ fn with_state(uri: &str, state: Option<&str>) -> String {
     }
 }
 
+/// Ends `session` inside the caller's transaction, as a logout does: the
+/// session ends, Gatehouse's own endpoints refuse the access tokens issued
+/// in it from now on (`sid:…` beside revoked token ids, kept as long as
+/// any of them lives), and each back-channel client of the session gets a
+/// logout token queued. Returns how many were queued (wake the sender when
+/// any were). The account page's "end session" comes through here too.
+pub fn end_in(
+    conn: &mut DbConnection,
+    session: &Session,
+    access_token_ttl_secs: i64,
+    now: i64,
+) -> Result<usize, DbError> {
+    sessions::end(conn, &session.id_hash, now)?;
+    db::revoked_tokens::revoke(
+        conn,
+        &db::revoked_tokens::session_key(&session.sid),
+        now + access_token_ttl_secs,
+        now,
+    )?;
+    backchannel::enqueue(conn, &session.sid, &session.user_id, now)
+}
+
 /// Ends the session and queues back-channel logout tokens.
 pub async fn end_session(
     state: &AppState,
@@ -127,16 +149,7 @@ pub async fn end_session(
     let queued = state
         .db
         .transaction(move |conn| {
-            sessions::end(conn, &session.id_hash, now)?;
-            // Gatehouse's own endpoints refuse the access tokens issued in
-            // this session from now on; kept as long as any of them lives.
-            db::revoked_tokens::revoke(
-                conn,
-                &db::revoked_tokens::session_key(&session.sid),
-                now + access_token_ttl,
-                now,
-            )?;
-            let queued = backchannel::enqueue(conn, &session.sid, &session.user_id, now)?;
+            let queued = end_in(conn, &session, access_token_ttl, now)?;
             audit::record(
                 conn,
                 Event {

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod account;
 mod admin_api;
 mod browser;
 mod cli;

@@ -7,6 +7,7 @@
 //! comment). Views return plain structs, reusing the database row types
 //! where they fit; the front ends only render them.
 
+pub mod account;
 pub mod audit;
 pub mod clients;
 pub mod directory;

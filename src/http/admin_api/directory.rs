@@ -124,6 +124,39 @@ pub async fn delete_role(admin: Admin, name: web::Path<String>) -> Result<HttpRe
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(put, path = "/admin/api/v1/roles/{name}/require-mfa", tag = "roles",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+/// Holders of the role must sign in with a second factor.
+pub async fn require_mfa(admin: Admin, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    set_require_mfa(admin, name.into_inner(), true).await
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/roles/{name}/require-mfa", tag = "roles",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+/// Stops requiring a second factor of the role's holders.
+pub async fn stop_requiring_mfa(
+    admin: Admin,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_require_mfa(admin, name.into_inner(), false).await
+}
+
+async fn set_require_mfa(
+    admin: Admin,
+    name: String,
+    required: bool,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("roles:write")?;
+    admin
+        .change(move |conn, actor, now| {
+            administration::require_mfa(conn, actor, &name, required, now)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 #[utoipa::path(post, path = "/admin/api/v1/roles/{name}/permissions", tag = "roles", request_body = PermissionRef,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)),

@@ -27,8 +27,8 @@ pub const PREFIX: &str = "/admin/api/v1";
         keys:write, audit:read, sessions:write)."),
     paths(
         users::list, users::create, users::get, users::update, users::set_password, users::disable, users::enable,
-        users::unlock, users::delete, users::grant_role, users::revoke_role, users::sessions, users::end_sessions,
-        directory::list_roles, directory::create_role, directory::delete_role, directory::allow, directory::disallow,
+        users::unlock, users::delete, users::grant_role, users::revoke_role, users::sessions, users::end_sessions, users::reset_factors,
+        directory::list_roles, directory::create_role, directory::delete_role, directory::require_mfa, directory::stop_requiring_mfa, directory::allow, directory::disallow,
         directory::list_apis, directory::create_api, directory::remove_api, directory::add_permission,
         directory::remove_permission,
         clients::list, clients::get, clients::create, client_update::update, clients::rotate_secret, clients::disable, clients::enable,
@@ -106,12 +106,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/users/{username}/sessions", web::get().to(users::sessions))
             .route(
+                "/users/{username}/factors",
+                web::delete().to(users::reset_factors),
+            )
+            .route(
                 "/users/{username}/sessions",
                 web::delete().to(users::end_sessions),
             )
             .route("/roles", web::get().to(directory::list_roles))
             .route("/roles", web::post().to(directory::create_role))
             .route("/roles/{name}", web::delete().to(directory::delete_role))
+            .route(
+                "/roles/{name}/require-mfa",
+                web::put().to(directory::require_mfa),
+            )
+            .route(
+                "/roles/{name}/require-mfa",
+                web::delete().to(directory::stop_requiring_mfa),
+            )
             .route(
                 "/roles/{name}/permissions",
                 web::post().to(directory::allow),

@@ -394,3 +394,20 @@ pub async fn end_sessions(
     admin.state.backchannel_wake.notify_one();
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[utoipa::path(delete, path = "/admin/api/v1/users/{username}/factors", tag = "users",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+/// Removes the user's second factors and ends their sessions.
+pub async fn reset_factors(
+    admin: Admin,
+    username: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require("users:write")?;
+    let username = username.into_inner();
+    admin
+        .change(move |conn, actor, now| administration::reset_factors(conn, actor, &username, now))
+        .await?;
+    admin.state.backchannel_wake.notify_one();
+    Ok(HttpResponse::NoContent().finish())
+}

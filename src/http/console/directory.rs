@@ -24,6 +24,7 @@ const HOLDERS_SHOWN: u32 = 20;
 pub struct RoleRow {
     name: String,
     built_in: bool,
+    require_mfa: bool,
     permissions: Vec<(String, String)>,
     users: Vec<String>,
     clients: Vec<String>,
@@ -89,6 +90,7 @@ async fn render(
             clients: held.clients,
             name: held.role.row.name,
             built_in: held.role.row.built_in,
+            require_mfa: held.role.row.require_mfa,
         })
         .collect();
     let apis = apis
@@ -227,6 +229,21 @@ pub async fn delete_role(
     let name = name.into_inner();
     apply(console, &form, "saved", move |conn, actor, now| {
         administer::delete_role(conn, actor, &name, now)
+    })
+    .await
+}
+
+/// `POST /admin/roles/{name}/require-mfa` (`required=yes` or not): whether
+/// the role's holders must use a second factor.
+pub async fn require_mfa(
+    console: Console,
+    name: web::Path<String>,
+    form: web::Form<DirectoryForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let name = name.into_inner();
+    let required = form.confirm == "yes";
+    apply(console, &form, "saved", move |conn, actor, now| {
+        administer::require_mfa(conn, actor, &name, required, now)
     })
     .await
 }

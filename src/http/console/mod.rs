@@ -34,6 +34,9 @@ impl Notice {
             "role_granted" => "Role added.",
             "role_revoked" => "Role removed.",
             "sessions_ended" => "All sessions ended.",
+            "factors_reset" => {
+                "Two-step verification reset and sessions ended: they set it up again at their next sign-in if a role requires it."
+            }
             "deleted" => "User deleted.",
             "client_disabled" => "Client disabled.",
             "client_enabled" => "Client enabled.",
@@ -100,6 +103,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/roles", web::get().to(directory::list))
         .route("/admin/roles", web::post().to(directory::create_role))
         .route("/admin/roles/allow", web::post().to(directory::allow))
+        .route(
+            "/admin/roles/{name}/require-mfa",
+            web::post().to(directory::require_mfa),
+        )
         .route("/admin/roles/disallow", web::post().to(directory::disallow))
         .route(
             "/admin/roles/{name}/delete",

@@ -274,7 +274,7 @@ pub async fn act(
     let (username, action) = path.into_inner();
     let form = form.into_inner();
     console.check_csrf(&form.csrf_token)?;
-    let permission = if action == "end-sessions" {
+    let permission = if action == "end-sessions" || action == "reset-factors" {
         "sessions:write"
     } else {
         "users:write"
@@ -363,6 +363,10 @@ pub async fn act(
                 .await
                 .map(|_| "sessions_ended")
         }
+        "reset-factors" => console
+            .change(move |conn, actor, now| administer::reset_factors(conn, actor, &name, now))
+            .await
+            .map(|()| "factors_reset"),
         "delete" if form.confirm == "yes" => console
             .change(move |conn, actor, now| administer::delete(conn, actor, &name, now))
             .await
@@ -376,7 +380,10 @@ pub async fn act(
         Ok(done) => {
             // These changes queued back-channel logout tokens for the
             // sessions they ended: deliver them now, not at the next tick.
-            if matches!(done, "disabled" | "sessions_ended" | "deleted" | "password") {
+            if matches!(
+                done,
+                "disabled" | "sessions_ended" | "deleted" | "password" | "factors_reset"
+            ) {
                 console.state.backchannel_wake.notify_one();
             }
             if done == "deleted" {

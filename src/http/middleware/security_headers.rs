@@ -1,9 +1,10 @@
 //! Headers every response carries, set once here rather than in each
 //! handler: a strict CSP and friends, HSTS when the issuer is https, and
-//! `Cache-Control: no-store` on every HTML page and every `/admin` answer
-//! that did not choose its own caching (pages carry CSRF tokens,
-//! pending-request ids and user data, error pages echo what went wrong, the
-//! admin API hands out client secrets). A handler's own header always wins.
+//! `Cache-Control: no-store` on every HTML page and every `/admin` and
+//! `/account` answer that did not choose its own caching (pages carry CSRF
+//! tokens, pending-request ids and user data, error pages echo what went
+//! wrong, the admin API hands out client secrets). A handler's own header
+//! always wins.
 
 use actix_web::{
     Error,
@@ -46,7 +47,7 @@ pub async fn security_headers(
     let https = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.settings.issuer().starts_with("https://"));
-    let admin = is_admin_path(req.path());
+    let private = is_admin_path(req.path()) || is_account_path(req.path());
     // Handlers' errors arrive here as responses (actix converts them at the
     // route), so they get the headers too. No clone of the request may be
     // held across `call`: routing needs it unshared.
@@ -58,7 +59,7 @@ pub async fn security_headers(
     if https {
         set_default(headers, header::STRICT_TRANSPORT_SECURITY, HSTS);
     }
-    if admin || is_html(headers) {
+    if private || is_html(headers) {
         set_default(headers, header::CACHE_CONTROL, "no-store");
     }
     Ok(response)
@@ -87,6 +88,13 @@ fn is_admin_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
+/// `/account` and the pages below it: a person's own account, redirects
+/// included.
+fn is_account_path(path: &str) -> bool {
+    path.strip_prefix(routes::ACCOUNT)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +105,9 @@ mod tests {
         assert!(is_admin_path("/admin/api/v1/users"));
         assert!(!is_admin_path("/administrator"));
         assert!(!is_admin_path("/login"));
+        assert!(is_account_path("/account"));
+        assert!(is_account_path("/account/passkeys"));
+        assert!(!is_account_path("/accounts"));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub struct ConsentForm {
 }
 
 /// Plain words for each scope.
-fn describe(scope: &str) -> &'static str {
+pub(super) fn describe(scope: &str) -> &'static str {
     match scope {
         "openid" => "Know who you are (your account identifier)",
         "profile" => "See your name and username",

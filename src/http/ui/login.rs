@@ -29,10 +29,28 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     /// "Sign in with a passkey" is offered (this server has passkeys).
     passkeys: bool,
+    notice: Option<&'a str>,
 }
 
 /// The name shown when signing in to Gatehouse's own pages.
 const CONSOLE_NAME: &str = "Gatehouse administration";
+/// … and when signing in to one's own account page.
+const ACCOUNT_NAME: &str = "your Gatehouse account";
+
+/// What the login page says it signs in to, for a page of ours.
+fn own_page_name(return_to: &str) -> &'static str {
+    let account = return_to
+        .strip_prefix(crate::routes::ACCOUNT)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']));
+    if account { ACCOUNT_NAME } else { CONSOLE_NAME }
+}
+
+/// Fixed words for `?reason=` (never reflect free text into a page).
+fn reason_notice(reason: &str) -> Option<&'static str> {
+    (reason == super::account::REASON_RECENT).then_some(
+        "For your security, sign in again to make this change: your last sign-in was more than 5 minutes ago.",
+    )
+}
 
 /// A same-origin path to go back to after signing in: `/…`, never `//host`
 /// or `/\host` (which browsers treat as another origin), no controls.
@@ -51,6 +69,9 @@ pub struct RequestQuery {
     request: String,
     #[serde(default)]
     return_to: String,
+    /// Why a page of ours asked for a sign-in (`reason_notice`).
+    #[serde(default)]
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -94,12 +115,16 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<RequestQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let RequestQuery { request, return_to } = query.into_inner();
+    let RequestQuery {
+        request,
+        return_to,
+        reason,
+    } = query.into_inner();
     if request.is_empty() && return_to.is_empty() {
         return super::notice::login_without_request();
     }
     if request.is_empty() {
-        return show_console(&req, &state, &return_to);
+        return show_console(&req, &state, &return_to, reason_notice(&reason));
     }
     let Some(binding) = binding(&req, &state) else {
         return Ok(expired_page());
@@ -123,6 +148,7 @@ pub async fn show(
             username: login_hint.as_deref().unwrap_or_default(),
             error: None,
             passkeys: state.passkeys.enabled(),
+            notice: None,
         },
     )
 }
@@ -159,6 +185,7 @@ pub async fn submit(
                 username: &form.username,
                 error: Some(message),
                 passkeys: state.passkeys.enabled(),
+                notice: None,
             },
         )
     };
@@ -240,6 +267,7 @@ fn show_console(
     req: &HttpRequest,
     state: &AppState,
     return_to: &str,
+    notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let Some(return_to) = safe_return_path(return_to) else {
         return Ok(expired_page());
@@ -248,13 +276,14 @@ fn show_console(
     let mut response = render(
         StatusCode::OK,
         LoginPage {
-            client_name: CONSOLE_NAME,
+            client_name: own_page_name(return_to),
             request_id: "",
             return_to,
             csrf_token: &csrf_token,
             username: "",
             error: None,
             passkeys: state.passkeys.enabled(),
+            notice,
         },
     )?;
     if let Some(cookie) = new_cookie {
@@ -277,13 +306,14 @@ async fn submit_console(
         render(
             status,
             LoginPage {
-                client_name: CONSOLE_NAME,
+                client_name: own_page_name(return_to),
                 request_id: "",
                 return_to,
                 csrf_token: &form.csrf_token,
                 username: &form.username,
                 error: Some(message),
                 passkeys: state.passkeys.enabled(),
+                notice: None,
             },
         )
     };

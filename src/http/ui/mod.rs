@@ -4,10 +4,7 @@ use actix_web::web;
 
 use super::routes;
 
-// The account page's passkeys; moves under `account/mod.rs` when that
-// module exists.
-#[path = "account/passkeys.rs"]
-mod account_passkeys;
+mod account;
 mod consent;
 mod login;
 mod logout;
@@ -19,8 +16,7 @@ mod setup;
 mod sign_in;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(account_passkeys::configure)
-        .configure(passkey_sign_in::configure);
+    cfg.configure(passkey_sign_in::configure);
     cfg.route(routes::HOME, web::get().to(notice::landing))
         .service(
             web::resource(routes::SETUP)
@@ -54,7 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource(routes::LOGOUT)
                 .route(web::get().to(logout::get))
                 .route(web::post().to(logout::post)),
-        );
+        )
+        .configure(account::configure);
 }
 
 /// Whether cookies must be `Secure` (and `__Host-`): the issuer is https.

@@ -36,9 +36,12 @@ pub const CONSOLE: Link = Link {
     label: "Administration console",
 };
 
-// When the self-service account page exists, link it from the landing page
-// and from `/login` opened directly: it is where a person who is not an
-// administrator can go.
+/// The account page, where anyone with an account can go: their password,
+/// second factors, sessions and applications.
+pub const ACCOUNT: Link = Link {
+    href: routes::ACCOUNT,
+    label: "Your account",
+};
 
 /// `/`: what this server is, and where its public parts are.
 pub async fn landing(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -59,6 +62,7 @@ pub async fn landing(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
                 href: routes::JWKS,
                 label: "Public signing keys (JWKS)",
             },
+            ACCOUNT,
             CONSOLE,
         ],
     }
@@ -71,8 +75,8 @@ pub async fn landing(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
 pub fn login_without_request() -> Result<HttpResponse, AppError> {
     NoticePage {
         title: "Sign in from your application",
-        message: "Applications bring you to this page when you sign in to them. Open the application you want to use and sign in from there. Administrators sign in to the console.",
-        links: &[CONSOLE],
+        message: "Applications bring you to this page when you sign in to them. Open the application you want to use and sign in from there. To manage your password, sessions and applications, open your account; administrators sign in to the console.",
+        links: &[ACCOUNT, CONSOLE],
     }
     .respond(StatusCode::BAD_REQUEST)
 }

@@ -3,6 +3,7 @@
 
 pub mod webdriver;
 
+mod account;
 mod console;
 mod sign_in;
 

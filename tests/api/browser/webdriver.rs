@@ -426,6 +426,14 @@ impl Browser {
             .await
     }
 
+    /// Resizes the window to `width` × `height` CSS pixels (headless: the
+    /// viewport follows), for screenshots of a page as phones and desktops
+    /// lay it out.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({ "width": width, "height": height }))
+            .await;
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
         let value = self.get("/screenshot").await;

@@ -150,12 +150,18 @@ async fn adding_or_removing_asks_for_a_fresh_sign_in_after_five_minutes() {
     let (status, json) = post_json(&person, START, Some(&csrf), "{}").await;
     assert_eq!(status, 401, "{json}");
     assert!(message(&json).contains("sign in again"), "{json}");
-    assert_eq!(json["sign_in"], "/login?return_to=%2Faccount%2Fpasskeys");
+    assert_eq!(
+        json["sign_in"],
+        "/login?return_to=%2Faccount%2Fpasskeys&reason=recent"
+    );
 
     // The page itself still opens; removing goes by the login page.
     person.get("/account/passkeys").await.expect(200);
     let removal = person.submit("/account/passkeys/some-id/remove", &[]).await;
-    assert_eq!(removal.location(), "/login?return_to=%2Faccount%2Fpasskeys");
+    assert_eq!(
+        removal.location(),
+        "/login?return_to=%2Faccount%2Fpasskeys&reason=recent"
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! `/account/passkeys`: a person's passkeys — listed, renamed and removed
 //! with plain forms, added through `static/passkeys.js` and two JSON
 //! endpoints (the WebAuthn call itself needs script). Adding and removing
-//! ask for a fresh sign-in when the last one is older than five minutes.
+//! ask for a fresh sign-in when the last one is older than five minutes
+//! (`require_recent_sign_in`).
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -12,18 +13,12 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::{Account, AccountPageError, REASON_RECENT, require_recent_sign_in};
 use crate::accounts::passkeys::{self, PasskeyError};
-use crate::accounts::sessions::{self, Session};
-use crate::administration::views::passkeys::{PasskeyRow, of_user};
+use crate::administration::views::passkeys::of_user;
 use crate::app::AppState;
-use crate::http::ui::passkey_json::{self, Refusal};
-use crate::http::{
-    AppError, client_ip, csrf, error::error_page, oauth::responses::see_other, session_cookie,
-};
+use crate::http::{AppError, error::sentence, ui::passkey_json};
 use crate::routes;
-
-/// How old a sign-in may be for adding or removing a passkey.
-const FRESH_SIGN_IN_SECS: i64 = 5 * 60;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let base = routes::ACCOUNT_PASSKEYS;
@@ -40,15 +35,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(&format!("{base}/{{id}}/remove"), web::post().to(remove));
 }
 
+/// A passkey as the list shows it.
+struct PasskeyLine {
+    id: String,
+    name: String,
+    added: String,
+    last_used: Option<String>,
+}
+
 #[derive(Template)]
-#[template(path = "account_passkeys.html")]
+#[template(path = "account/passkeys.html")]
 struct PasskeysPage<'a> {
     username: &'a str,
-    passkeys: &'a [PasskeyRow],
+    csrf_token: &'a str,
+    passkeys: Vec<PasskeyLine>,
     /// This server offers passkeys (its issuer has a domain name).
     enabled: bool,
-    csrf_token: &'a str,
-    notice: Option<&'a str>,
+    notice: Option<&'static str>,
     error: Option<&'a str>,
 }
 
@@ -58,99 +61,111 @@ pub struct DoneQuery {
     done: String,
 }
 
-/// The login page, coming back here.
-fn sign_in_url() -> String {
-    format!(
-        "{}?{}",
-        routes::LOGIN,
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("return_to", routes::ACCOUNT_PASSKEYS)
-            .finish()
-    )
-}
-
-async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Option<Session>, AppError> {
-    Ok(sessions::lookup(state, session_cookie::read(req, state)).await?)
-}
-
-fn recent(state: &AppState, session: &Session) -> bool {
-    state.clock.now() - session.auth_time <= FRESH_SIGN_IN_SECS
+/// Fixed words for `?done=` (never reflect free text into a page).
+fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "added" => "Your passkey was added. You can now sign in with it.",
+        "renamed" => "The passkey was renamed.",
+        "removed" => "The passkey was removed.",
+        _ => return None,
+    })
 }
 
 pub async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    account: Account,
     query: web::Query<DoneQuery>,
-) -> Result<HttpResponse, AppError> {
-    let Some(session) = signed_in(&req, &state).await? else {
-        return Ok(see_other(&sign_in_url()));
-    };
-    let notice = match query.done.as_str() {
-        "added" => Some("Your passkey was added. You can now sign in with it."),
-        "renamed" => Some("The passkey was renamed."),
-        "removed" => Some("The passkey was removed."),
-        _ => None,
-    };
-    render(&req, &state, &session, StatusCode::OK, notice, None).await
+) -> Result<HttpResponse, AccountPageError> {
+    render(&account, StatusCode::OK, notice(&query.done), None).await
 }
 
 async fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    account: &Account,
     status: StatusCode,
-    notice: Option<&str>,
+    notice: Option<&'static str>,
     error: Option<&str>,
-) -> Result<HttpResponse, AppError> {
-    let user_id = session.user_id.clone();
-    let Some(own) = state.db.run(move |conn| of_user(conn, &user_id)).await? else {
-        return Ok(see_other(&sign_in_url()));
+) -> Result<HttpResponse, AccountPageError> {
+    let user_id = account.session.user_id.clone();
+    let Some(own) = account
+        .state
+        .db
+        .run(move |conn| of_user(conn, &user_id))
+        .await?
+    else {
+        return Err(AccountPageError::SignIn(
+            routes::ACCOUNT_PASSKEYS.to_owned(),
+        ));
     };
-    let (csrf_token, new_cookie) = csrf::token(req, session_cookie::secure(state));
-    let body = PasskeysPage {
+    let passkeys = own
+        .passkeys
+        .into_iter()
+        .map(|row| PasskeyLine {
+            added: crate::utc::readable(row.created_at),
+            last_used: row.last_used_at.map(crate::utc::readable),
+            id: row.id,
+            name: row.name,
+        })
+        .collect();
+    let page = PasskeysPage {
         username: &own.username,
-        passkeys: &own.passkeys,
-        enabled: state.passkeys.enabled(),
-        csrf_token: &csrf_token,
+        csrf_token: &account.csrf_token,
+        passkeys,
+        enabled: account.state.passkeys.enabled(),
         notice,
         error,
-    }
-    .render()
-    .map_err(AppError::internal)?;
-    let mut response = HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body);
-    if let Some(cookie) = new_cookie {
-        response.add_cookie(&cookie).map_err(AppError::internal)?;
-    }
-    Ok(response)
-}
-
-/// The JSON endpoints' guard: signed in, and recently for a change.
-async fn json_session(req: &HttpRequest, state: &AppState) -> Result<Session, Refusal> {
-    let session = match signed_in(req, state).await {
-        Ok(Some(session)) => session,
-        Ok(None) => {
-            return Err(Box::new(sign_in_again(
-                "Sign in again to add a passkey: your sign-in has ended.",
-            )));
-        }
-        Err(error) => return Err(Box::new(actix_web::ResponseError::error_response(&error))),
     };
-    if !recent(state, &session) {
-        return Err(Box::new(sign_in_again(
-            "For your security, sign in again before adding a passkey.",
-        )));
-    }
-    Ok(session)
+    account.page(status, page.render())
 }
 
-/// 401 with where to sign in again (the script goes there).
-fn sign_in_again(message: &str) -> HttpResponse {
-    HttpResponse::Unauthorized()
+/// Where the script sends the person to sign in (again) and come back.
+fn sign_in_url(reason: Option<&str>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("return_to", routes::ACCOUNT_PASSKEYS);
+    if let Some(reason) = reason {
+        query.append_pair("reason", reason);
+    }
+    format!("{}?{}", routes::LOGIN, query.finish())
+}
+
+/// The account guard's answer for the script: 401 with where to go, or
+/// the error itself.
+fn json_guard(refused: AccountPageError) -> Result<HttpResponse, AppError> {
+    let (message, url) = match refused {
+        AccountPageError::SignIn(_) => (
+            "Your sign-in has ended. Sign in again to add a passkey.",
+            sign_in_url(None),
+        ),
+        AccountPageError::StaleSignIn(_) => (
+            "For your security, sign in again before adding a passkey.",
+            sign_in_url(Some(REASON_RECENT)),
+        ),
+        AccountPageError::SecondFactor(_) => (
+            "Finish the second step of your sign-in first.",
+            format!(
+                "{}?{}",
+                routes::SECOND_FACTOR,
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("return_to", routes::ACCOUNT_PASSKEYS)
+                    .finish()
+            ),
+        ),
+        AccountPageError::Csrf => {
+            return Ok(passkey_json::error(
+                StatusCode::FORBIDDEN,
+                "This page has expired. Reload it and try again.",
+            ));
+        }
+        AccountPageError::App(error) => return Err(error),
+    };
+    Ok(HttpResponse::Unauthorized()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({ "error": message, "sign_in": sign_in_url() }))
+        .json(json!({ "error": message, "sign_in": url })))
+}
+
+/// The signed-in person, recently signed in, for a JSON change.
+fn recent(account: Result<Account, AccountPageError>) -> Result<Account, AccountPageError> {
+    let account = account?;
+    require_recent_sign_in(&account, routes::ACCOUNT_PASSKEYS)?;
+    Ok(account)
 }
 
 #[derive(Deserialize)]
@@ -162,18 +177,20 @@ pub struct StartBody {
 pub async fn register_start(
     req: HttpRequest,
     state: web::Data<AppState>,
+    account: Result<Account, AccountPageError>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let start: StartBody = match passkey_json::parse(&req, &state, &body) {
         Ok(start) => start,
         Err(refusal) => return Ok(*refusal),
     };
-    let session = match json_session(&req, &state).await {
-        Ok(session) => session,
-        Err(refusal) => return Ok(*refusal),
+    let account = match recent(account) {
+        Ok(account) => account,
+        Err(refused) => return json_guard(refused),
     };
     let browser = passkey_json::browser(&req, &state);
-    match passkeys::start_registration(&state, session.user_id, &start.name, browser).await {
+    let user_id = account.session.user_id.clone();
+    match passkeys::start_registration(&state, user_id, &start.name, browser).await {
         Ok(started) => Ok(passkey_json::ok(&started)),
         Err(error) => passkey_json::refusal(error),
     }
@@ -190,20 +207,21 @@ pub struct FinishBody {
 pub async fn register_finish(
     req: HttpRequest,
     state: web::Data<AppState>,
+    account: Result<Account, AccountPageError>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let finish: FinishBody = match passkey_json::parse(&req, &state, &body) {
         Ok(finish) => finish,
         Err(refusal) => return Ok(*refusal),
     };
-    let session = match json_session(&req, &state).await {
-        Ok(session) => session,
-        Err(refusal) => return Ok(*refusal),
+    let account = match recent(account) {
+        Ok(account) => account,
+        Err(refused) => return json_guard(refused),
     };
     let browser = passkey_json::browser(&req, &state);
     let added = passkeys::finish_registration(
         &state,
-        session.user_id,
+        account.session.user_id.clone(),
         finish.ceremony,
         browser,
         finish.credential,
@@ -226,86 +244,47 @@ pub struct ChangeForm {
     name: String,
 }
 
-fn form_expired() -> HttpResponse {
-    error_page(
-        StatusCode::FORBIDDEN,
-        "Form expired",
-        "The form could not be verified. Reload the page and try again.",
-    )
-}
-
 pub async fn rename(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    account: Account,
     id: web::Path<String>,
     form: web::Form<ChangeForm>,
-) -> Result<HttpResponse, AppError> {
-    if !csrf::verify(&req, session_cookie::secure(&state), &form.csrf_token) {
-        return Ok(form_expired());
-    }
-    let Some(session) = signed_in(&req, &state).await? else {
-        return Ok(see_other(&sign_in_url()));
-    };
+) -> Result<HttpResponse, AccountPageError> {
+    account.check_csrf(&form.csrf_token)?;
+    let me = account.me();
     let renamed = passkeys::rename(
-        &state,
-        session.user_id.clone(),
+        &account.state,
+        me.user_id,
         id.into_inner(),
         &form.name,
-        client_ip::for_audit(&req),
+        me.client_ip,
     )
     .await;
-    after_change(&req, &state, &session, renamed.map(|_| "renamed")).await
+    after_change(&account, renamed.map(|_| "renamed")).await
 }
 
 pub async fn remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    account: Account,
     id: web::Path<String>,
     form: web::Form<ChangeForm>,
-) -> Result<HttpResponse, AppError> {
-    if !csrf::verify(&req, session_cookie::secure(&state), &form.csrf_token) {
-        return Ok(form_expired());
-    }
-    let Some(session) = signed_in(&req, &state).await? else {
-        return Ok(see_other(&sign_in_url()));
-    };
-    if !recent(&state, &session) {
-        return Ok(see_other(&sign_in_url()));
-    }
-    let removed = passkeys::remove(
-        &state,
-        session.user_id.clone(),
-        id.into_inner(),
-        client_ip::for_audit(&req),
-    )
-    .await;
-    after_change(&req, &state, &session, removed.map(|_| "removed")).await
+) -> Result<HttpResponse, AccountPageError> {
+    account.check_csrf(&form.csrf_token)?;
+    require_recent_sign_in(&account, routes::ACCOUNT_PASSKEYS)?;
+    let me = account.me();
+    let removed = passkeys::remove(&account.state, me.user_id, id.into_inner(), me.client_ip).await;
+    after_change(&account, removed.map(|_| "removed")).await
 }
 
 /// Back to the list with a notice, or the list again saying what was wrong.
 async fn after_change(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    account: &Account,
     outcome: Result<&str, PasskeyError>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, AccountPageError> {
     match outcome {
-        Ok(done) => Ok(see_other(&format!(
-            "{}?done={done}",
-            routes::ACCOUNT_PASSKEYS
-        ))),
+        Ok(done) => Ok(account.redirect(&format!("{}?done={done}", routes::ACCOUNT_PASSKEYS))),
         Err(PasskeyError::Db(error)) => Err(error.into()),
         Err(error) => {
-            let message = crate::http::error::sentence(&error.to_string());
-            render(
-                req,
-                state,
-                session,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(&message),
-            )
-            .await
+            let message = sentence(&error.to_string());
+            render(account, StatusCode::BAD_REQUEST, None, Some(&message)).await
         }
     }
 }
