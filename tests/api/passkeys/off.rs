@@ -2,7 +2,8 @@
 //! a domain): passkeys are off, and no page offers them.
 
 use super::on_localhost;
-use crate::helpers::{TestApp, browser::Person};
+use crate::helpers::{TestApp, TestEnv, browser::Person};
+use crate::polish::served::Served;
 
 async fn login_page(app: &TestApp) -> String {
     let person = Person::new(app);
@@ -51,4 +52,18 @@ async fn an_ip_literal_issuer_offers_no_passkeys_anywhere() {
     let html = login_page(&app).await;
     assert!(html.contains("Sign in with a passkey"), "{html}");
     assert!(html.contains("data-passkey-sign-in"), "{html}");
+}
+
+#[test]
+fn the_server_says_once_at_start_why_passkeys_are_off() {
+    let env = TestEnv::new();
+    // The default issuer, http://127.0.0.1:8080.
+    let served = Served::start(&env, env.data_dir());
+    let line = served.wait_for_log(|line| line.contains("passkeys are off"));
+    assert!(line.contains("INFO"), "{line}");
+    assert!(line.contains("IP address"), "{line}");
+    assert!(line.contains("http://127.0.0.1:8080"), "{line}");
+    assert!(line.contains("localhost"), "says what to use instead: {line}");
+    let said = served.lines_containing("passkeys are off");
+    assert_eq!(said, 1, "once, not per request or worker");
 }
