@@ -302,7 +302,9 @@ random_secret() { head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=
 M2M_SECRET=$(random_secret)
 RS_SECRET=$(random_secret)
 WEB_SECRET=$(random_secret)
-BENCH_PASSWORD="bench-$(random_secret)"
+# 43 random characters, nothing from the users' names or emails: it must
+# pass the password policy (docs/SECURITY.md#passwords).
+BENCH_PASSWORD="pw-$(random_secret)"
 M2M_AUTH="Basic $(printf '%s:%s' bench-m2m "$M2M_SECRET" | base64 -w0)"
 RS_AUTH="Basic $(printf '%s:%s' bench-rs "$RS_SECRET" | base64 -w0)"
 WEB_AUTH="Basic $(printf '%s:%s' bench-web "$WEB_SECRET" | base64 -w0)"

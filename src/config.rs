@@ -41,6 +41,7 @@ pub struct Settings {
     pub login: LoginSettings,
     pub passwords: PasswordSettings,
     pub webauthn: WebauthnSettings,
+    pub password_policy: PasswordPolicy,
     pub log: LogSettings,
 }
 
@@ -158,6 +159,26 @@ pub struct WebauthnSettings {
     /// The name authenticators show beside the account.
     pub rp_name: String,
 }
+
+/// Which new passwords are accepted (`accounts::password_policy`), after
+/// NIST SP 800-63B-4: lengths in Unicode characters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicy {
+    /// For people whose password is their only factor.
+    pub min_length: usize,
+    /// For people who also have a second factor (TOTP or a passkey).
+    pub min_length_with_second_factor: usize,
+    pub max_length: usize,
+}
+
+/// SP 800-63B-4 §3.1.1.2: never below 8, even beside a second factor.
+pub const PASSWORD_MIN_LENGTH_FLOOR: usize = 8;
+/// SP 800-63B-4 asks that at least 64 characters be allowed.
+pub const PASSWORD_MAX_LENGTH_FLOOR: usize = 64;
+/// At most 4 bytes a character: the hashed input stays within
+/// `crypto::password::MAX_PASSWORD_BYTES`.
+pub const PASSWORD_MAX_LENGTH_CEILING: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -385,6 +406,7 @@ impl Settings {
         crate::crypto::password::params(&self.passwords)
             .map_err(|e| err(format!("passwords: {e}")))?;
         validate_rp_id(&self.server.issuer, &self.webauthn.rp_id)?;
+        validate_password_policy(&self.password_policy)?;
         if self.log.format == LogFormat::Pretty && self.log.level.trim().is_empty() {
             return Err(err("log.level must not be empty"));
         }
@@ -414,6 +436,28 @@ impl Settings {
             .or_else(|| issuer.strip_prefix("http://"))
             .unwrap_or(issuer)
     }
+}
+
+fn validate_password_policy(policy: &PasswordPolicy) -> Result<(), ConfigError> {
+    if policy.min_length_with_second_factor < PASSWORD_MIN_LENGTH_FLOOR {
+        return Err(err(format!(
+            "password_policy.min_length_with_second_factor must be at least \
+             {PASSWORD_MIN_LENGTH_FLOOR} (NIST SP 800-63B-4)"
+        )));
+    }
+    if policy.min_length < policy.min_length_with_second_factor {
+        return Err(err("password_policy.min_length must be at least \
+             password_policy.min_length_with_second_factor"));
+    }
+    if !(PASSWORD_MAX_LENGTH_FLOOR..=PASSWORD_MAX_LENGTH_CEILING).contains(&policy.max_length)
+        || policy.max_length < policy.min_length
+    {
+        return Err(err(format!(
+            "password_policy.max_length must be from {PASSWORD_MAX_LENGTH_FLOOR} to \
+             {PASSWORD_MAX_LENGTH_CEILING}, and at least password_policy.min_length"
+        )));
+    }
+    Ok(())
 }
 
 fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
@@ -783,6 +827,51 @@ mod tests {
         }
         let e = load(&[("GATEHOUSE__WEBAUTHN__RP_ID", "127.0.0.1")]).unwrap_err();
         assert!(e.to_string().contains("IP address"), "{e}");
+    }
+
+    #[test]
+    fn the_password_policy_defaults_follow_nist_and_bad_bounds_name_the_setting() {
+        let policy = load(&[]).unwrap().password_policy;
+        assert_eq!(
+            (
+                policy.min_length,
+                policy.min_length_with_second_factor,
+                policy.max_length
+            ),
+            (15, 8, 128)
+        );
+        for (name, value, names) in [
+            (
+                "GATEHOUSE__PASSWORD_POLICY__MIN_LENGTH_WITH_SECOND_FACTOR",
+                "6",
+                "password_policy.min_length_with_second_factor",
+            ),
+            (
+                "GATEHOUSE__PASSWORD_POLICY__MIN_LENGTH",
+                "7",
+                "password_policy.min_length",
+            ),
+            (
+                "GATEHOUSE__PASSWORD_POLICY__MAX_LENGTH",
+                "32",
+                "password_policy.max_length",
+            ),
+            (
+                "GATEHOUSE__PASSWORD_POLICY__MAX_LENGTH",
+                "1000",
+                "password_policy.max_length",
+            ),
+        ] {
+            let e = load(&[(name, value)]).unwrap_err();
+            assert!(e.to_string().contains(names), "{e}");
+        }
+        let lowered = load(&[
+            ("GATEHOUSE__PASSWORD_POLICY__MIN_LENGTH", "12"),
+            ("GATEHOUSE__PASSWORD_POLICY__MAX_LENGTH", "64"),
+        ])
+        .unwrap()
+        .password_policy;
+        assert_eq!((lowered.min_length, lowered.max_length), (12, 64));
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub const SETUP: &str = "/setup";
 pub const ADMIN: &str = "/admin";
 /// The signed-in person's own account page (and the pages below it).
 pub const ACCOUNT: &str = "/account";
+pub const ACCOUNT_TOTP: &str = "/account/totp";
 pub const STATIC: &str = "/static";
 /// A person's passkeys (list, rename, remove) and, below it, the JSON
 /// endpoints that register one.

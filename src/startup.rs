@@ -26,6 +26,8 @@ pub enum StartupError {
     Passwords(#[from] crate::crypto::password::PasswordError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("the built-in password deny-list is empty or broken; rebuild the binary")]
+    DenyList,
     /// An administrative command found no set-up database where it looked.
     #[error("{0}")]
     NotSetUp(String),
@@ -148,6 +150,11 @@ pub fn build_state_on(
         db::advisory::lock_for_transaction(conn, db::advisory::Lock::InitialKeys)?;
         KeyStore::load(conn, master.clone(), policy, now)
     })?;
+    // Decoded now rather than at the first new password: a server must not
+    // accept passwords without its deny-list.
+    if crate::accounts::password_policy::deny_list::entries() == 0 {
+        return Err(StartupError::DenyList);
+    }
     let passwords = PasswordHasher::new(&settings.passwords)?;
     let hash_limiter = HashLimiter::new(&settings.passwords);
     let passkeys = crate::accounts::passkeys::Passkeys::from_settings(&settings);

@@ -22,6 +22,13 @@ impl From<DbError> for AccountError {
     }
 }
 
+/// A refused password is bad input, worded for the person choosing it.
+impl From<super::password_policy::PolicyViolation> for AccountError {
+    fn from(violation: super::password_policy::PolicyViolation) -> Self {
+        AccountError::Invalid(violation.to_string())
+    }
+}
+
 /// Maps a uniqueness conflict to a readable duplicate error.
 pub(crate) fn duplicate_as(what: impl Into<String>) -> impl FnOnce(DbError) -> AccountError {
     let what = what.into();

@@ -4,6 +4,9 @@
 //! statement per key, committed at once), so that concurrent attempts
 //! cannot all pass a check made before any of them was counted; only a
 //! counted attempt gets a password check, which waits for a hashing slot.
+//! A match against a hash made with older `[passwords]` parameters is
+//! hashed again in that same slot and stored with the success's own
+//! bookkeeping: hashes follow the configuration as people sign in.
 
 use std::net::IpAddr;
 
@@ -12,7 +15,7 @@ use serde_json::json;
 use super::throttle::{self, Admission, AttemptKeys};
 use crate::app::AppState;
 use crate::audit::{self, Event};
-use crate::crypto::password::{HashError, HashLimiter};
+use crate::crypto::password::{HashError, HashLimiter, Verification};
 use crate::db::{self, DbError, users::UserRow};
 
 #[derive(Debug)]
@@ -110,22 +113,39 @@ async fn check(
     let usable = user.filter(|u| !u.disabled && u.password_hash.is_some());
     let stored = usable.as_ref().and_then(|u| u.password_hash.clone());
     let hasher = state.passwords.clone();
-    let verified = HashLimiter::run_in(slot, move || hasher.verify(&password, stored.as_deref()))
-        .await
-        .map_err(|e| DbError::Unavailable(e.to_string()))?;
+    let Verification {
+        matched,
+        upgraded_hash,
+    } = HashLimiter::run_in(slot, move || {
+        hasher.verify_and_upgrade(&password, stored.as_deref())
+    })
+    .await
+    .map_err(|e| DbError::Unavailable(e.to_string()))?;
 
     let ip = client_ip.map(|ip| ip.to_string());
     let name = username.to_owned();
-    match (verified, usable) {
+    match (matched, usable) {
         (true, Some(user)) => {
             let user_id = user.id.clone();
+            let old_hash = user.password_hash.clone().unwrap_or_default();
             state
                 .db
                 .run(move |conn| {
                     throttle::succeeded(conn, &keys, &settings)?;
+                    let rehashed = match &upgraded_hash {
+                        Some(new_hash) => {
+                            db::users::upgrade_password_hash(conn, &user_id, &old_hash, new_hash)?
+                        }
+                        None => false,
+                    };
                     if purpose == Purpose::Confirm {
                         return Ok(());
                     }
+                    let details = if rehashed {
+                        json!({ "method": "pwd", "rehashed": true })
+                    } else {
+                        json!({ "method": "pwd" })
+                    };
                     audit::record(
                         conn,
                         Event {
@@ -133,7 +153,7 @@ async fn check(
                             actor: Some(&user_id),
                             subject: Some(&user_id),
                             client_ip: ip.as_deref(),
-                            details: Some(json!({ "method": "pwd" })),
+                            details: Some(details),
                         },
                         now,
                     )

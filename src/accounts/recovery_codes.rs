@@ -3,7 +3,7 @@
 
 use super::AccountError;
 use crate::crypto::random;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, DbError};
 use crate::secret::Secret;
 
 pub const COUNT: usize = 10;
@@ -78,8 +78,8 @@ pub fn redeem(
     )?)
 }
 
-pub fn remaining(conn: &mut DbConnection, user_id: &str) -> Result<i64, AccountError> {
-    Ok(db::second_factors::unused_recovery_codes(conn, user_id)?)
+pub fn remaining(conn: &mut DbConnection, user_id: &str) -> Result<i64, DbError> {
+    db::second_factors::unused_recovery_codes(conn, user_id)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@ use crate::crypto::password::PasswordHasher;
 use crate::db::{self, DbConnection, users::UserRow};
 use crate::secret::Secret;
 
+use super::password_policy::{self, PasswordPolicy, PolicyNames};
 use super::{AccountError, error::duplicate_as, names};
 
 #[derive(Debug, Default, Clone)]
@@ -13,16 +14,25 @@ pub struct NewUser {
     pub roles: Vec<String>,
 }
 
-/// A user with a validated username and, when given, an argon2id hash.
+/// A user with a validated username and, when given, an argon2id hash of
+/// a password the policy accepts (a new user has no second factor yet).
 /// Hash first (slow, no connection held), then call `insert_user`.
 pub fn prepare_user(
     new: &NewUser,
     password: Option<&Secret<String>>,
     hasher: &PasswordHasher,
+    policy: &PasswordPolicy,
     now: i64,
 ) -> Result<UserRow, AccountError> {
     let username = names::username(&new.username)?;
     let email = new.email.as_deref().map(names::email).transpose()?;
+    if let Some(password) = password {
+        let names = PolicyNames {
+            username: &username,
+            email: email.as_deref(),
+        };
+        password_policy::check(policy, password.expose(), &names, false)?;
+    }
     let password_hash = password
         .map(|p| hasher.hash(p))
         .transpose()
@@ -44,6 +54,39 @@ pub fn prepare_user(
         updated_at: now,
         tokens_valid_after: 0,
     })
+}
+
+/// A new password for an existing user, hashed before the transaction
+/// (argon2id is slow and must not hold a connection). The hash is stored
+/// only after `administration::users::set_password` has checked the
+/// password against the policy for the user it is meant for: a refused
+/// one costs a hash, which only an administrator can make happen.
+#[derive(Debug)]
+pub struct NewPassword {
+    candidate: Secret<String>,
+    hash: String,
+}
+
+impl NewPassword {
+    /// Hashes `candidate`; run it in a hashing slot (`HashLimiter`).
+    pub fn hash(candidate: Secret<String>, hasher: &PasswordHasher) -> Result<Self, AccountError> {
+        let hash = hasher
+            .hash(&candidate)
+            .map_err(|e| AccountError::Invalid(e.to_string()))?;
+        Ok(Self { candidate, hash })
+    }
+
+    /// Checks the password against the policy for the person `names` and
+    /// `has_second_factor` describe; the hash to store if it passes.
+    pub fn accepted_for(
+        &self,
+        policy: &PasswordPolicy,
+        names: &PolicyNames<'_>,
+        has_second_factor: bool,
+    ) -> Result<&str, AccountError> {
+        password_policy::check(policy, self.candidate.expose(), names, has_second_factor)?;
+        Ok(&self.hash)
+    }
 }
 
 /// Inserts the user and grants the roles; call inside a transaction so a

@@ -10,11 +10,14 @@
 
 use serde_json::{Value, json};
 
-use crate::accounts::{AccountError, sessions};
+use crate::accounts::{
+    AccountError,
+    password_policy::{self, PasswordPolicy, PolicyNames},
+    sessions,
+};
 use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::config::{SessionSettings, TokenSettings};
-use crate::crypto::password::PasswordHasher;
 use crate::db::{self, DbConnection, DbError, users::UserRow};
 use crate::oauth::refresh;
 use crate::oidc::logout;
@@ -50,7 +53,7 @@ where
     Ok(outcome)
 }
 
-fn record(
+pub(super) fn record(
     conn: &mut DbConnection,
     me: &Me,
     kind: &str,
@@ -71,7 +74,7 @@ fn record(
 }
 
 /// The person, who may have been deleted since their session was read.
-fn myself(conn: &mut DbConnection, me: &Me) -> Result<UserRow, AccountError> {
+pub(super) fn myself(conn: &mut DbConnection, me: &Me) -> Result<UserRow, AccountError> {
     db::users::find_by_id(conn, &me.user_id)?
         .ok_or_else(|| AccountError::NotFound("your account".into()))
 }
@@ -79,8 +82,22 @@ fn myself(conn: &mut DbConnection, me: &Me) -> Result<UserRow, AccountError> {
 /// Whether `password` may become `user`'s new password, in words for the
 /// page. The one place the account page applies the password rules, so
 /// that a stricter policy needs changing only here.
-pub fn check_new_password(password: &str, _user: &UserRow) -> Result<(), AccountError> {
-    PasswordHasher::check_policy(password).map_err(|e| AccountError::Invalid(e.to_string()))
+pub fn check_new_password(
+    policy: &PasswordPolicy,
+    password: &str,
+    user: &UserRow,
+    has_second_factor: bool,
+) -> Result<(), AccountError> {
+    let names = PolicyNames {
+        username: &user.username,
+        email: user.email.as_deref(),
+    };
+    Ok(password_policy::check(
+        policy,
+        password,
+        &names,
+        has_second_factor,
+    )?)
 }
 
 /// Sets the new password (hashed by the caller, off the transaction) and

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod account;
+pub mod account_totp;
 pub mod clients;
 pub mod directory;
 pub mod keys;

@@ -1,10 +1,14 @@
 //! Changes to users. Passwords are hashed by the caller before the
-//! transaction starts (argon2id is slow and must not hold a connection).
+//! transaction starts (argon2id is slow and must not hold a connection),
+//! and checked against the password policy here, for the user they are
+//! meant for (`set_password`; a new user's in `accounts::users::prepare_user`).
 
 use serde_json::json;
 
 use super::{Actor, privilege};
-use crate::accounts::{AccountError, names, roles, throttle, users};
+use crate::accounts::password_policy::{PasswordPolicy, PolicyNames};
+use crate::accounts::users::NewPassword;
+use crate::accounts::{AccountError, names, roles, second_factor, throttle, users};
 use crate::db::{self, DbConnection, users::UserRow};
 use crate::oauth::refresh;
 use crate::oidc::backchannel;
@@ -125,18 +129,29 @@ pub fn update_profile(
     users::find_by_username(conn, username)
 }
 
-/// Sets the password and ends the user's sign-ins (sessions, refresh
-/// tokens, access tokens): whoever knew the old one is out. `session` is
-/// the actor's current session, kept if they change their own password.
-pub fn set_password_hash(
+/// Sets the password, if the password policy accepts it for this user
+/// (their username, email and second factors), and ends the user's
+/// sign-ins (sessions, refresh tokens, access tokens): whoever knew the
+/// old one is out. `session` is the actor's current session, kept if they
+/// change their own password.
+pub fn set_password(
     conn: &mut DbConnection,
     actor: &Actor,
     username: &str,
-    hash: &str,
+    password: &NewPassword,
+    policy: &PasswordPolicy,
     session: Option<&str>,
     now: i64,
 ) -> Result<(), AccountError> {
     let user = managed_user(conn, actor, username)?;
+    let names = PolicyNames {
+        username: &user.username,
+        email: user.email.as_deref(),
+    };
+    // A confirmed second factor lets a shorter password in
+    // (`password_policy.min_length_with_second_factor`).
+    let second_factor = second_factor::enrolled(conn, &user.id)?.any();
+    let hash = password.accepted_for(policy, &names, second_factor)?;
     db::users::set_password_hash(conn, &user.id, hash, now)?;
     end_sign_ins(conn, &user, own_session(actor, &user, session), now)?;
     actor.record(
@@ -279,8 +294,8 @@ pub fn revoke_role(
 }
 
 /// Ends every live session of the user with their refresh and access
-/// tokens (sparing `session`, the actor's own, as `set_password_hash`
-/// does); returns how many sessions ended.
+/// tokens (sparing `session`, the actor's own, as `set_password` does);
+/// returns how many sessions ended.
 pub fn end_sessions(
     conn: &mut DbConnection,
     actor: &Actor,

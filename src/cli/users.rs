@@ -34,9 +34,13 @@ pub fn run(settings: &Settings, now: i64, command: UserCommand) -> Result<(), Cl
         UserCommand::Update(args) => update(&db, now, args)?,
         UserCommand::SetPassword { username, .. } => {
             let password = read_stdin_secret("password")?;
-            let hash = PasswordHasher::new(&settings.passwords)?.hash(&password)?;
+            // Hashed before the transaction, checked against the policy
+            // for this user inside it.
+            let hasher = PasswordHasher::new(&settings.passwords)?;
+            let password = accounts::NewPassword::hash(password, &hasher)?;
+            let policy = &settings.password_policy;
             as_operator(&db, |conn, actor| {
-                users::set_password_hash(conn, actor, &username, &hash, None, now)
+                users::set_password(conn, actor, &username, &password, policy, None, now)
             })?;
             println!("password set for {username}");
         }
@@ -97,7 +101,13 @@ fn add(settings: &Settings, db: &Db, now: i64, args: UserAddArgs) -> Result<(), 
     };
     // Hashing is slow: done before the transaction holds a connection.
     let hasher = PasswordHasher::new(&settings.passwords)?;
-    let row = accounts::prepare_user(&new, password.as_ref(), &hasher, now)?;
+    let row = accounts::prepare_user(
+        &new,
+        password.as_ref(),
+        &hasher,
+        &settings.password_policy,
+        now,
+    )?;
     as_operator(db, |conn, actor| {
         users::create(conn, actor, &row, &new.roles, now)
     })?;

@@ -15,8 +15,10 @@ use crate::secret::Secret;
 pub mod limiter;
 pub use limiter::{HashError, HashLimiter};
 
-pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Long enough for any passphrase, short enough that hashing stays bounded.
+/// Which passwords are acceptable is `accounts::password_policy`'s
+/// business (its maximum stays within this bound); this only keeps the
+/// hashing input bounded.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub fn params(settings: &PasswordSettings) -> Result<Params, String> {
@@ -49,12 +51,19 @@ fn dummy_hash(settings: &PasswordSettings) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
-    #[error("the password must be at least {MIN_PASSWORD_CHARS} characters long")]
-    TooShort,
     #[error("the password must be at most {MAX_PASSWORD_BYTES} bytes long")]
     TooLong,
     #[error("password hashing failed: {0}")]
     Hash(String),
+}
+
+/// What a sign-in's password check found.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub matched: bool,
+    /// The password hashed again with the current parameters, when it
+    /// matched a hash made with others; store it in place of the old one.
+    pub upgraded_hash: Option<String>,
 }
 
 pub struct PasswordHasher {
@@ -84,21 +93,18 @@ impl PasswordHasher {
         })
     }
 
-    pub fn check_policy(password: &str) -> Result<(), PasswordError> {
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(PasswordError::TooShort);
-        }
-        if password.len() > MAX_PASSWORD_BYTES {
+    /// Hashes a new password (one that `accounts::password_policy`
+    /// accepted) with the configured parameters.
+    pub fn hash(&self, password: &Secret<String>) -> Result<String, PasswordError> {
+        if password.expose().len() > MAX_PASSWORD_BYTES {
             return Err(PasswordError::TooLong);
         }
-        Ok(())
+        self.hash_bytes(password.expose().as_bytes())
     }
 
-    /// Hashes a new password after checking the length policy.
-    pub fn hash(&self, password: &Secret<String>) -> Result<String, PasswordError> {
-        Self::check_policy(password.expose())?;
+    fn hash_bytes(&self, password: &[u8]) -> Result<String, PasswordError> {
         self.argon
-            .hash_password(password.expose().as_bytes())
+            .hash_password(password)
             .map(|hash| hash.to_string())
             .map_err(|e| PasswordError::Hash(e.to_string()))
     }
@@ -106,6 +112,16 @@ impl PasswordHasher {
     /// True only if `stored` is present and matches. With no stored hash the
     /// dummy hash is checked anyway, so the caller's timing reveals nothing.
     pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        self.verify_and_upgrade(password, stored).matched
+    }
+
+    /// `verify`, and for a match against a hash made with other parameters
+    /// (an older `[passwords]` setting, another argon2 variant or version)
+    /// a new hash of the same password with the current ones: a sign-in
+    /// stores it, so hashes follow the configuration as people sign in.
+    /// Call it in the hashing slot the verification holds: the upgrade
+    /// costs one more hash there, once per person and change of settings.
+    pub fn verify_and_upgrade(&self, password: &str, stored: Option<&str>) -> Verification {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let candidate = password.as_bytes();
         let candidate = &candidate[..candidate.len().min(MAX_PASSWORD_BYTES)];
@@ -114,9 +130,32 @@ impl PasswordHasher {
             None => (self.dummy_hash.as_str(), false),
         };
         let Ok(parsed) = PasswordHash::new(phc) else {
-            return false;
+            return Verification::default();
         };
-        self.argon.verify_password(candidate, &parsed).is_ok() && real
+        let matched = self.argon.verify_password(candidate, &parsed).is_ok() && real;
+        let upgraded_hash = if matched && !self.is_current(&parsed) {
+            // A failure here leaves the old hash in place: it still works.
+            self.hash_bytes(candidate).ok()
+        } else {
+            None
+        };
+        Verification {
+            matched,
+            upgraded_hash,
+        }
+    }
+
+    /// Whether `hash` was made with the algorithm, version and cost
+    /// parameters this hasher uses now.
+    fn is_current(&self, hash: &PasswordHash) -> bool {
+        let current = self.argon.params();
+        hash.algorithm.as_str() == Algorithm::Argon2id.ident().as_str()
+            && hash.version == Some(Version::V0x13.into())
+            && Params::try_from(hash).is_ok_and(|used| {
+                used.m_cost() == current.m_cost()
+                    && used.t_cost() == current.t_cost()
+                    && used.p_cost() == current.p_cost()
+            })
     }
 
     /// How many verifications ran (timing-equalisation tests count these).
@@ -169,7 +208,54 @@ mod tests {
     }
 
     #[test]
-    fn policy_rejects_short_passwords() {
-        assert!(cheap().hash(&Secret::new("short".into())).is_err());
+    fn hashing_input_is_bounded() {
+        let long = "x".repeat(MAX_PASSWORD_BYTES + 1);
+        assert!(matches!(
+            cheap().hash(&Secret::new(long)),
+            Err(PasswordError::TooLong)
+        ));
+    }
+
+    fn hasher(memory_kib: u32, iterations: u32) -> PasswordHasher {
+        PasswordHasher::new(&PasswordSettings {
+            memory_kib,
+            iterations,
+            parallelism: 1,
+            max_concurrent_hashes: 1,
+            hash_queue_timeout_ms: 0,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_match_against_old_parameters_comes_with_an_upgraded_hash() {
+        let old = hasher(1024, 1);
+        let password = "violet-anchor-meadow-2931";
+        let stored = old.hash(&Secret::new(password.into())).unwrap();
+
+        // Same parameters: nothing to upgrade.
+        let same = old.verify_and_upgrade(password, Some(&stored));
+        assert!(same.matched);
+        assert!(same.upgraded_hash.is_none());
+
+        let current = hasher(2048, 2);
+        let wrong = current.verify_and_upgrade("not-the-password-at-all", Some(&stored));
+        assert!(!wrong.matched);
+        assert!(wrong.upgraded_hash.is_none(), "only a match is upgraded");
+        let upgraded = current
+            .verify_and_upgrade(password, Some(&stored))
+            .upgraded_hash
+            .expect("an upgrade");
+        assert!(upgraded.contains("$m=2048,t=2,p=1$"), "{upgraded}");
+        let again = current.verify_and_upgrade(password, Some(&upgraded));
+        assert!(again.matched);
+        assert!(again.upgraded_hash.is_none());
+        // The dummy hash of an unknown user is never "upgraded".
+        assert!(
+            current
+                .verify_and_upgrade(password, None)
+                .upgraded_hash
+                .is_none()
+        );
     }
 }

@@ -58,6 +58,22 @@ pub fn set_password_hash(
     Ok(())
 }
 
+/// Replaces the hash only if it is still `old`: a rehash with new
+/// parameters at sign-in must not undo a password change made meanwhile.
+/// Not a change of the person's record, so `updated_at` stays. Returns
+/// whether it was replaced.
+pub fn upgrade_password_hash(
+    conn: &mut DbConnection,
+    id: &str,
+    old: &str,
+    new: &str,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(users::table.find(id).filter(users::password_hash.eq(old)))
+        .set(users::password_hash.eq(new))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
 pub fn role_names(conn: &mut DbConnection, user_id: &str) -> Result<Vec<String>, DbError> {
     Ok(user_roles::table
         .inner_join(roles::table)

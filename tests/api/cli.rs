@@ -357,7 +357,7 @@ async fn user_add_refuses_duplicates_unknown_roles_and_bad_input() {
         &["user", "add", "carol", "--password-stdin"],
         Some("short\n"),
     );
-    assert!(short.fails_with(1).contains("at least 8"), "{short}");
+    assert!(short.fails_with(1).contains("at least 15"), "{short}");
     let empty = app.cli(&["user", "add", "carol", "--password-stdin"], Some(""));
     assert!(empty.fails_with(1).contains("standard input"), "{empty}");
     let bad_email = app.cli(&["user", "add", "carol", "--email", "nope"], None);

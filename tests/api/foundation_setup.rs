@@ -207,7 +207,7 @@ async fn a_taken_username_does_not_use_up_the_setup_link() {
     app.cli(&["user", "add", "root"], None).ok(); // Not an administrator.
     let token = issue(&app).unwrap();
     let csrf = open_form(&app, &token).await;
-    let password = "long enough pw";
+    let password = "violet-anchor-meadow-2931";
     let taken = app
         .post_form("/setup", &form(&token, &csrf, "root", password, password))
         .await;

@@ -16,12 +16,12 @@ pub struct AccountOverview {
     pub sessions: Vec<SessionRow>,
     /// Consents given, newest first, with each client's name.
     pub applications: Vec<ConsentWithClient>,
-    /// How many passkeys the person has registered.
-    pub passkeys: i64,
+    /// The second factors set up, and the recovery codes left.
+    pub two_step: crate::administration::account_totp::Status,
 }
 
-/// The person `user_id` with their live sessions, consents and the number
-/// of their passkeys: 4 queries.
+/// The person `user_id` with their live sessions, consents and second
+/// factors: 6 queries.
 /// `None` when the account no longer exists.
 pub fn overview(
     conn: &mut DbConnection,
@@ -34,16 +34,22 @@ pub fn overview(
     };
     let sessions = super::users::live_sessions(conn, user_id, settings, now)?;
     let applications = db::consents::of_user(conn, user_id)?;
-    let passkeys = db::passkeys::count_for_user(conn, user_id)?;
+    let two_step = crate::administration::account_totp::status(conn, user_id)?;
     Ok(Some(AccountOverview {
         user,
         sessions,
         applications,
-        passkeys,
+        two_step,
     }))
 }
 
-/// The person `user_id`, if the account still exists: 1 query.
-pub fn person(conn: &mut DbConnection, user_id: &str) -> Result<Option<UserRow>, DbError> {
-    db::users::find_by_id(conn, user_id)
+/// The person `user_id`, if the account still exists, and whether they
+/// have a second factor (the password policy allows a shorter password
+/// then): 3 queries.
+pub fn person(conn: &mut DbConnection, user_id: &str) -> Result<Option<(UserRow, bool)>, DbError> {
+    let Some(user) = db::users::find_by_id(conn, user_id)? else {
+        return Ok(None);
+    };
+    let has_second_factor = crate::accounts::second_factor::enrolled(conn, user_id)?.any();
+    Ok(Some((user, has_second_factor)))
 }

@@ -163,13 +163,14 @@ pub async fn create(
     };
     let password = body.password.map(Secret::new);
     let hasher = admin.state.passwords.clone();
+    let policy = admin.state.settings.password_policy.clone();
     let now = admin.state.clock.now();
     // Hash before the transaction: argon2id must not hold a connection.
     let row = admin
         .state
         .hash_limiter
         .run(move || {
-            accounts::prepare_user(&new, password.as_ref(), &hasher, now)
+            accounts::prepare_user(&new, password.as_ref(), &hasher, &policy, now)
                 .map(|row| (row, new.roles))
         })
         .await??;
@@ -236,16 +237,17 @@ pub async fn set_password(
     let password = Secret::new(body.get()?.into_inner().password);
     let hasher = admin.state.passwords.clone();
     // Hash before the transaction: argon2id must not hold a connection.
-    let hash = admin
+    // The policy is checked in the transaction, for this user.
+    let password = admin
         .state
         .hash_limiter
-        .run(move || hasher.hash(&password))
-        .await?
-        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+        .run(move || accounts::NewPassword::hash(password, &hasher))
+        .await??;
     let username = username.into_inner();
+    let policy = admin.state.settings.password_policy.clone();
     admin
         .change(move |conn, actor, now| {
-            administration::set_password_hash(conn, actor, &username, &hash, None, now)
+            administration::set_password(conn, actor, &username, &password, &policy, None, now)
         })
         .await?;
     // The new password ended the user's sessions: tell their clients now.

@@ -168,6 +168,7 @@ pub async fn create(
         .filter(|p| !p.is_empty())
         .map(Secret::new);
     let hasher = console.state.passwords.clone();
+    let policy = console.state.settings.password_policy.clone();
     let now = console.state.clock.now();
     let prepare = new.clone();
     // Hash before the transaction: argon2id is slow and must not hold a
@@ -175,7 +176,7 @@ pub async fn create(
     let prepared = console
         .state
         .hash_limiter
-        .run(move || accounts::prepare_user(&prepare, password.as_ref(), &hasher, now))
+        .run(move || accounts::prepare_user(&prepare, password.as_ref(), &hasher, &policy, now))
         .await?;
     let outcome = match prepared {
         Ok(row) => {
@@ -300,27 +301,31 @@ pub async fn act(
         "password" => {
             let hasher = console.state.passwords.clone();
             let session = console.session_id_hash.clone();
+            let policy = console.state.settings.password_policy.clone();
             let password = Secret::new(form.password);
+            // Hashed before the transaction, checked against the policy
+            // for this user inside it.
             match console
                 .state
                 .hash_limiter
-                .run(move || hasher.hash(&password))
+                .run(move || accounts::NewPassword::hash(password, &hasher))
                 .await?
             {
-                Ok(hash) => console
+                Ok(password) => console
                     .change(move |conn, actor, now| {
-                        administer::set_password_hash(
+                        administer::set_password(
                             conn,
                             actor,
                             &name,
-                            &hash,
+                            &password,
+                            &policy,
                             Some(&session),
                             now,
                         )
                     })
                     .await
                     .map(|()| "password"),
-                Err(error) => Err(AccountError::Invalid(error.to_string())),
+                Err(error) => Err(error),
             }
         }
         "disable" | "enable" => {

@@ -8,6 +8,7 @@ use super::notice::{CONSOLE, NoticePage};
 use super::secure_cookies;
 use crate::accounts::{
     AccountError,
+    password_policy::{self, PasswordPolicy},
     setup::{self, SetupState},
     users::{self, NewUser},
 };
@@ -25,6 +26,9 @@ struct SetupPage<'a> {
     csrf_token: &'a str,
     username: &'a str,
     error: Option<&'a str>,
+    /// The password policy's bounds for someone with no second factor yet.
+    min_length: usize,
+    max_length: usize,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +91,7 @@ fn account_error(error: AccountError) -> AppError {
 
 fn form_page(
     req: &HttpRequest,
+    policy: &PasswordPolicy,
     secure: bool,
     status: StatusCode,
     token: &str,
@@ -101,6 +106,8 @@ fn form_page(
             csrf_token: &csrf_token,
             username,
             error,
+            min_length: password_policy::min_length(policy, false),
+            max_length: policy.max_length,
         }
         .render(),
     )?;
@@ -119,7 +126,15 @@ pub async fn show(
     match setup_state(&state, token.clone()).await? {
         SetupState::Open => {
             let secure = secure_cookies(state.settings.issuer());
-            form_page(&req, secure, StatusCode::OK, &token, "", None)
+            form_page(
+                &req,
+                &state.settings.password_policy,
+                secure,
+                StatusCode::OK,
+                &token,
+                "",
+                None,
+            )
         }
         other => Ok(refused(other)),
     }
@@ -146,6 +161,7 @@ pub async fn submit(
     let retry = |message: &str| {
         form_page(
             &req,
+            &state.settings.password_policy,
             secure,
             StatusCode::UNPROCESSABLE_ENTITY,
             &form.token,
@@ -163,11 +179,12 @@ pub async fn submit(
     };
     let password = Secret::new(form.password.clone());
     let passwords = state.passwords.clone();
+    let policy = state.settings.password_policy.clone();
     // Hashing is deliberately slow: keep it off the async workers, in one
-    // of the bounded hashing slots.
+    // of the bounded hashing slots. The password policy is checked first.
     let prepared = state
         .hash_limiter
-        .run(move || users::prepare_user(&new_user, Some(&password), &passwords, now))
+        .run(move || users::prepare_user(&new_user, Some(&password), &passwords, &policy, now))
         .await?;
     let admin = match prepared {
         Ok(admin) => admin,

@@ -9,18 +9,12 @@ use std::time::Duration;
 
 use gatehouse::accounts::users::NewUser;
 
-use super::{browser_available, screenshot_path, webdriver::Browser};
+use super::{browser_available, screenshot_at, type_into, webdriver::Browser};
 use crate::helpers::browser::{Auth, Person, tokens_in};
 use crate::helpers::{PASSWORD, TestApp};
 
 const NAVIGATION_TIMEOUT: Duration = Duration::from_secs(30);
 const NEW_PASSWORD: &str = "violet-anchor-meadow-2931";
-
-async fn type_into(browser: &Browser, css: &str, text: &str) {
-    let field = browser.find(css).await;
-    field.clear().await;
-    field.type_text(text).await;
-}
 
 /// Opens `/account` signed out, signs in with `password` on the login page
 /// it leads to, and waits to be back.
@@ -41,35 +35,6 @@ async fn sign_in(browser: &Browser, app: &TestApp, password: &str) {
     browser
         .wait_for_url(|url| url == account, NAVIGATION_TIMEOUT)
         .await;
-}
-
-/// A screenshot of the whole page at `width` (the window made as tall as
-/// the page), after checking that the page is no wider than the window:
-/// wider would mean sideways scrolling.
-async fn screenshot_at(browser: &Browser, width: u32, name: &str) {
-    browser.set_window_size(width, 800).await;
-    let html = browser.find("html").await;
-    let size = |name: &'static str| {
-        let html = &html;
-        async move {
-            html.property(name)
-                .await
-                .and_then(|value| value.parse::<u32>().ok())
-                .unwrap_or_else(|| panic!("no {name}"))
-        }
-    };
-    let (page_width, viewport) = (size("scrollWidth").await, size("clientWidth").await);
-    assert!(
-        page_width <= viewport,
-        "{name}: the page is {page_width}px wide in a {viewport}px viewport"
-    );
-    // The window's height includes what is not the page.
-    let tall = size("scrollHeight").await + 800 - size("clientHeight").await;
-    browser.set_window_size(width, tall).await;
-    let path = screenshot_path(name);
-    browser.screenshot_to(&path).await;
-    println!("screenshot: {}", path.display());
-    browser.set_window_size(1024, 768).await;
 }
 
 #[tokio::test]

@@ -14,7 +14,8 @@ use gatehouse::{
 
 use super::TestApp;
 
-/// Every seeded user's password.
+/// Every seeded user's password: it passes the password policy (21
+/// characters, not deny-listed, containing none of the kit's usernames).
 pub const PASSWORD: &str = "correct horse battery";
 /// Where the kit's clients redirect unless told otherwise.
 pub const REDIRECT_URI: &str = "http://127.0.0.1:3000/cb";
@@ -62,6 +63,7 @@ impl TestApp {
             &new,
             Some(&password),
             &self.state.passwords,
+            &self.state.settings.password_policy,
             self.now(),
         )
         .unwrap_or_else(|e| panic!("user {}: {e}", new.username));

@@ -63,7 +63,10 @@ fn the_server_says_once_at_start_why_passkeys_are_off() {
     assert!(line.contains("INFO"), "{line}");
     assert!(line.contains("IP address"), "{line}");
     assert!(line.contains("http://127.0.0.1:8080"), "{line}");
-    assert!(line.contains("localhost"), "says what to use instead: {line}");
+    assert!(
+        line.contains("localhost"),
+        "says what to use instead: {line}"
+    );
     let said = served.lines_containing("passkeys are off");
     assert_eq!(said, 1, "once, not per request or worker");
 }

@@ -3,6 +3,7 @@
 //! tokens, `acr_values` step-up, the `require-mfa` role switch and an
 //! administrator's reset.
 
+mod account;
 mod administration;
 mod codes;
 mod enrolment;

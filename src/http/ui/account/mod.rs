@@ -18,6 +18,7 @@ mod passkeys;
 mod password;
 mod sessions;
 mod signed_in;
+mod totp;
 
 use actix_web::{HttpResponse, web};
 
@@ -83,6 +84,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             page::REVOKE_APPLICATION,
             web::post().to(applications::revoke),
+        )
+        .service(
+            web::resource(routes::ACCOUNT_TOTP)
+                .route(web::get().to(totp::show))
+                .route(web::post().to(totp::confirm)),
+        )
+        .route(totp::REMOVE, web::post().to(totp::remove))
+        .route(
+            totp::RECOVERY_CODES,
+            web::post().to(totp::renew_recovery_codes),
         )
         .configure(passkeys::configure);
 }

@@ -85,8 +85,7 @@ struct AccountPage<'a> {
     refusal: Option<&'a Refusal>,
     sessions: Vec<SessionLine>,
     applications: Vec<ApplicationLine>,
-    /// Registered passkeys (`account/passkeys_status.html`).
-    passkeys: i64,
+    two_step: crate::administration::account_totp::Status,
 }
 
 impl AccountPage<'_> {
@@ -151,7 +150,7 @@ pub async fn render(
         user,
         sessions,
         applications,
-        passkeys,
+        two_step,
     }) = account
         .state
         .db
@@ -199,7 +198,7 @@ pub async fn render(
         refusal: refusal.as_ref(),
         sessions,
         applications,
-        passkeys,
+        two_step,
     };
     account.page(status, page.render())
 }

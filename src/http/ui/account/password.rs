@@ -40,7 +40,7 @@ pub async fn change(
         return page::refused(&account, refuse("the new passwords do not match"), None).await;
     }
     let user_id = account.session.user_id.clone();
-    let Some(user) = account
+    let Some((user, has_second_factor)) = account
         .state
         .db
         .run(move |conn| views::account::person(conn, &user_id))
@@ -48,7 +48,10 @@ pub async fn change(
     else {
         return Err(AccountPageError::SignIn(routes::ACCOUNT.to_owned()));
     };
-    if let Err(error) = account::check_new_password(&form.new_password, &user) {
+    let policy = &account.state.settings.password_policy;
+    if let Err(error) =
+        account::check_new_password(policy, &form.new_password, &user, has_second_factor)
+    {
         return page::refused(&account, Refusal::of(Section::Password, error)?, None).await;
     }
 
