@@ -36,6 +36,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Protocol events, written in batches (`crate::audit::AuditQueue`).
     pub audit: Arc<AuditQueue>,
+    /// The WebAuthn relying party, or why passkeys are off.
+    pub passkeys: crate::accounts::passkeys::Passkeys,
 }
 
 impl std::fmt::Debug for AppState {

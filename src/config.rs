@@ -40,6 +40,7 @@ pub struct Settings {
     pub authorize: AuthorizeSettings,
     pub login: LoginSettings,
     pub passwords: PasswordSettings,
+    pub webauthn: WebauthnSettings,
     pub password_policy: PasswordPolicy,
     pub log: LogSettings,
 }
@@ -145,6 +146,18 @@ pub struct PasswordSettings {
     pub max_concurrent_hashes: usize,
     /// How long a request waits for a free slot before a 503.
     pub hash_queue_timeout_ms: u64,
+}
+
+/// Passkeys (WebAuthn): the relying party that credentials are bound to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebauthnSettings {
+    /// Empty: the issuer's host. Otherwise that host or a parent domain of
+    /// it. Credentials are bound to it for good: changing it later makes
+    /// every registered passkey unusable.
+    pub rp_id: String,
+    /// The name authenticators show beside the account.
+    pub rp_name: String,
 }
 
 /// Which new passwords are accepted (`accounts::password_policy`), after
@@ -392,6 +405,7 @@ impl Settings {
         }
         crate::crypto::password::params(&self.passwords)
             .map_err(|e| err(format!("passwords: {e}")))?;
+        validate_rp_id(&self.server.issuer, &self.webauthn.rp_id)?;
         validate_password_policy(&self.password_policy)?;
         if self.log.format == LogFormat::Pretty && self.log.level.trim().is_empty() {
             return Err(err("log.level must not be empty"));
@@ -467,6 +481,34 @@ fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
             "server.issuer {issuer:?}: http is allowed only for a loopback host; use https"
         ))),
         other => Err(err(format!("server.issuer: unsupported scheme {other:?}"))),
+    }
+}
+
+/// An explicit `webauthn.rp_id` must be the issuer's host or a parent
+/// domain of it (WebAuthn refuses any other), so the issuer's host must be
+/// a domain. An empty one (the default) is always accepted: with an
+/// IP-literal issuer passkeys are then simply off.
+fn validate_rp_id(issuer: &str, rp_id: &str) -> Result<(), ConfigError> {
+    if rp_id.is_empty() {
+        return Ok(());
+    }
+    let domain = Url::parse(issuer)
+        .ok()
+        .and_then(|url| url.domain().map(str::to_ascii_lowercase));
+    let Some(domain) = domain else {
+        return Err(err(format!(
+            "webauthn.rp_id {rp_id:?}: passkeys need an issuer whose host is a domain \
+             name, not an IP address; leave rp_id empty to run without passkeys"
+        )));
+    };
+    let rp_id = rp_id.to_ascii_lowercase();
+    if domain == rp_id || domain.ends_with(&format!(".{rp_id}")) {
+        Ok(())
+    } else {
+        Err(err(format!(
+            "webauthn.rp_id {rp_id:?} must be the issuer's host {domain:?} or a parent \
+             domain of it"
+        )))
     }
 }
 
@@ -761,6 +803,30 @@ mod tests {
             e.to_string().contains("login.account_max_delay_secs"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn rp_id_must_be_the_issuer_host_or_a_parent_domain() {
+        let settings = load(&[("GATEHOUSE_ISSUER", "https://id.school.example")]).unwrap();
+        assert_eq!(settings.webauthn.rp_id, "");
+        assert_eq!(settings.webauthn.rp_name, "Gatehouse");
+        for good in ["id.school.example", "school.example", "ID.School.Example"] {
+            load(&[
+                ("GATEHOUSE_ISSUER", "https://id.school.example"),
+                ("GATEHOUSE__WEBAUTHN__RP_ID", good),
+            ])
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+        for bad in ["other.example", "hool.example", "x.id.school.example"] {
+            let e = load(&[
+                ("GATEHOUSE_ISSUER", "https://id.school.example"),
+                ("GATEHOUSE__WEBAUTHN__RP_ID", bad),
+            ])
+            .unwrap_err();
+            assert!(e.to_string().contains("webauthn.rp_id"), "{e}");
+        }
+        let e = load(&[("GATEHOUSE__WEBAUTHN__RP_ID", "127.0.0.1")]).unwrap_err();
+        assert!(e.to_string().contains("IP address"), "{e}");
     }
 
     #[test]

@@ -39,6 +39,15 @@ pub async fn sweep(state: &AppState) -> Result<Purged, db::DbError> {
         // Let other work in between batches.
         tokio::task::yield_now().await;
     }
+    // Passkey ceremonies nobody finished.
+    while state
+        .db
+        .run(move |conn| db::passkeys::purge_expired_ceremonies(conn, now, limit))
+        .await?
+        > 0
+    {
+        tokio::task::yield_now().await;
+    }
     let retain = crate::startup::key_policy(&state.settings).retain_after_retire_secs;
     state
         .db

@@ -26,6 +26,13 @@ pub const ADMIN: &str = "/admin";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_TOTP: &str = "/account/totp";
 pub const STATIC: &str = "/static";
+/// A person's passkeys (list, rename, remove) and, below it, the JSON
+/// endpoints that register one.
+pub const ACCOUNT_PASSKEYS: &str = "/account/passkeys";
+/// Passwordless sign-in with a passkey (JSON: `/start`, `/finish`).
+pub const PASSKEY_SIGN_IN: &str = "/login/passkey";
+/// A passkey as the second step after a password (JSON: `/start`, `/finish`).
+pub const PASSKEY_SECOND_STEP: &str = "/login/second-factor/passkey";
 
 /// An absolute URL under the issuer.
 pub fn url(issuer: &str, path: &str) -> String {

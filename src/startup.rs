@@ -157,7 +157,9 @@ pub fn build_state_on(
     }
     let passwords = PasswordHasher::new(&settings.passwords)?;
     let hash_limiter = HashLimiter::new(&settings.passwords);
+    let passkeys = crate::accounts::passkeys::Passkeys::from_settings(&settings);
     Ok(AppState {
+        passkeys,
         settings: Arc::new(settings),
         db,
         keys: Arc::new(keys),

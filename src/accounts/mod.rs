@@ -6,6 +6,7 @@ mod error;
 pub mod grants;
 pub mod login;
 pub mod names;
+pub mod passkeys;
 pub mod password_policy;
 pub mod recovery_codes;
 pub mod roles;

@@ -42,7 +42,7 @@ pub fn enrolled(conn: &mut DbConnection, user_id: &str) -> Result<Factors, DbErr
         db::second_factors::find_totp(conn, user_id)?.is_some_and(|row| row.confirmed_at.is_some());
     Ok(Factors {
         totp,
-        passkeys: false,
+        passkeys: super::passkeys::count_for_user(conn, user_id)? > 0,
     })
 }
 

@@ -316,7 +316,7 @@ pub fn end_sessions(
 }
 
 /// Removes every second factor of the user (authenticator app, recovery
-/// codes) and ends their sign-ins: for a person who lost their factors.
+/// codes, passkeys) and ends their sign-ins: for a person who lost their factors.
 /// If a role requires a second factor, they enrol a new one at their next
 /// sign-in.
 pub fn reset_factors(
@@ -328,6 +328,7 @@ pub fn reset_factors(
     let user = managed_user(conn, actor, username)?;
     let totp = db::second_factors::delete_totp(conn, &user.id)?;
     let recovery_codes = db::second_factors::delete_recovery_codes(conn, &user.id)?;
+    let passkeys = db::passkeys::remove_all_for_user(conn, &user.id)?;
     let ended = end_sign_ins(conn, &user, None, now)?;
     actor.record(
         conn,
@@ -337,6 +338,7 @@ pub fn reset_factors(
             "username": user.username,
             "totp": totp,
             "recovery_codes": recovery_codes,
+            "passkeys": passkeys,
             "sessions_ended": ended,
         }),
         now,

@@ -43,6 +43,9 @@ pub fn run(settings: Settings, clock: Arc<dyn Clock>) -> Result<(), CliError> {
         .local_addr()
         .map_or(listen, |address| address.to_string());
     tracing::info!(%issuer, %listen, metrics = %metrics_listen, backend = ?state.db.backend(), "gatehouse starting");
+    if let crate::accounts::passkeys::Passkeys::Off(reason) = &state.passkeys {
+        tracing::info!(%reason, "passkeys are off");
+    }
     actix_web_system(move || async move {
         let running = server::start(state, listener, metrics_listener)?;
         running.run().await

@@ -21,6 +21,7 @@ pub mod housekeeping;
 pub mod listings;
 pub mod login_failures;
 pub mod notifications;
+pub mod passkeys;
 pub mod refresh_tokens;
 pub mod revoked_tokens;
 pub mod roles;

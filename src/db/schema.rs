@@ -333,3 +333,28 @@ diesel::table! {
 
 diesel::joinable!(client_introspection -> api_resources (api_id));
 diesel::allow_tables_to_appear_in_same_query!(client_introspection, api_resources);
+
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        credential_id -> Text,
+        passkey -> Text,
+        name -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webauthn_ceremonies (id_hash) {
+        id_hash -> Text,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        browser_binding -> Text,
+        client_ip -> Nullable<Text>,
+        state -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}

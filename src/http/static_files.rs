@@ -21,11 +21,18 @@ struct StaticFile {
 }
 
 /// Every file under `static/` (a unit test keeps this list complete).
-const FILES: &[StaticFile] = &[StaticFile {
-    name: "gatehouse.css",
-    content_type: "text/css; charset=utf-8",
-    bytes: include_bytes!("../../static/gatehouse.css"),
-}];
+const FILES: &[StaticFile] = &[
+    StaticFile {
+        name: "gatehouse.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../static/gatehouse.css"),
+    },
+    StaticFile {
+        name: "passkeys.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/passkeys.js"),
+    },
+];
 
 /// Revalidate on every use: the ETag makes that a 304 without a body.
 const CACHE_CONTROL: &str = "public, no-cache";

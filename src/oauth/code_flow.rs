@@ -57,7 +57,11 @@ pub struct PendingView {
     pub client_name: String,
     pub scopes: Scopes,
     pub resources: Vec<String>,
+    /// Each requested API's registered name beside its identifier.
+    pub resource_names: Vec<(String, String)>,
     pub login_hint: Option<String>,
+    /// Who signed in for the request, once someone has.
+    pub signed_in_as: Option<String>,
 }
 
 fn expired() -> Step {
@@ -314,22 +318,41 @@ pub async fn view(
             let Some(client) = client::load(conn, &row.client_id)?.filter(|c| !c.disabled) else {
                 return Ok(None);
             };
-            Ok(Some(pending_view(client.name, row)))
+            Ok(Some(pending_view(conn, client.name, row)?))
         })
         .await
 }
 
-fn pending_view(client_name: String, row: AuthorizationRequestRow) -> PendingView {
-    PendingView {
+fn pending_view(
+    conn: &mut DbConnection,
+    client_name: String,
+    row: AuthorizationRequestRow,
+) -> Result<PendingView, DbError> {
+    let resources: Vec<String> = row
+        .resources
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut resource_names = Vec::with_capacity(resources.len());
+    for identifier in &resources {
+        let name = db::apis::find_by_identifier(conn, identifier)?
+            .map(|api| api.name)
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| identifier.clone());
+        resource_names.push((identifier.clone(), name));
+    }
+    let signed_in_as = match &row.user_id {
+        Some(user_id) => db::users::find_by_id(conn, user_id)?.map(|user| user.username),
+        None => None,
+    };
+    Ok(PendingView {
         client_name,
         scopes: Scopes::from_stored(&row.scope),
-        resources: row
-            .resources
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
+        resources,
+        resource_names,
         login_hint: row.login_hint,
-    }
+        signed_in_as,
+    })
 }
 
 /// Whether a completed sign-in goes on to consent or the code at once.
@@ -423,7 +446,7 @@ pub async fn awaiting_factor(
             let Some(client) = client::load(conn, &row.client_id)?.filter(|c| !c.disabled) else {
                 return Ok(None);
             };
-            let view = pending_view(client.name, row);
+            let view = pending_view(conn, client.name, row)?;
             Ok(Some((awaiting, view)))
         })
         .await

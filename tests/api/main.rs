@@ -23,6 +23,7 @@ mod foundation_keys;
 mod foundation_setup;
 mod hostile;
 mod lifecycle;
+mod passkeys;
 mod password_policy;
 mod polish;
 mod races;

@@ -12,4 +12,5 @@ pub mod audit;
 pub mod clients;
 pub mod directory;
 pub mod keys;
+pub mod passkeys;
 pub mod users;

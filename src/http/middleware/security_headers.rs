@@ -20,9 +20,11 @@ use crate::routes;
 
 /// No `form-action` in the CSP: Chromium applies it to the redirect that
 /// follows a form post, which would block the hop back to the client's
-/// redirect URI.
+/// redirect URI. `connect-src 'self'`: the passkey script posts JSON to
+/// this origin and nowhere else.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-                   script-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+                   script-src 'self'; connect-src 'self'; frame-ancestors 'none'; \
+                   base-uri 'none'";
 
 /// One year (the HSTS preload list's minimum). No `includeSubDomains`:
 /// the issuer's parent domain may serve other sites, which are not ours to

@@ -18,7 +18,9 @@ struct ConsentPage<'a> {
     request_id: &'a str,
     csrf_token: &'a str,
     scopes: Vec<(String, &'static str)>,
-    resources: &'a [String],
+    /// (identifier, registered name) of each API asked for.
+    resources: &'a [(String, String)],
+    signed_in_as: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -74,7 +76,8 @@ pub async fn show(
             .iter()
             .map(|s| (s.to_owned(), describe(s)))
             .collect(),
-        resources: &view.resources,
+        resources: &view.resource_names,
+        signed_in_as: view.signed_in_as.as_deref(),
     }
     .render()
     .map_err(AppError::internal)?;

@@ -27,6 +27,8 @@ struct LoginPage<'a> {
     csrf_token: &'a str,
     username: &'a str,
     error: Option<&'a str>,
+    /// "Sign in with a passkey" is offered (this server has passkeys).
+    passkeys: bool,
     notice: Option<&'a str>,
 }
 
@@ -145,6 +147,7 @@ pub async fn show(
             csrf_token: &binding,
             username: login_hint.as_deref().unwrap_or_default(),
             error: None,
+            passkeys: state.passkeys.enabled(),
             notice: None,
         },
     )
@@ -181,6 +184,7 @@ pub async fn submit(
                 csrf_token: &binding,
                 username: &form.username,
                 error: Some(message),
+                passkeys: state.passkeys.enabled(),
                 notice: None,
             },
         )
@@ -278,6 +282,7 @@ fn show_console(
             csrf_token: &csrf_token,
             username: "",
             error: None,
+            passkeys: state.passkeys.enabled(),
             notice,
         },
     )?;
@@ -307,6 +312,7 @@ async fn submit_console(
                 csrf_token: &form.csrf_token,
                 username: &form.username,
                 error: Some(message),
+                passkeys: state.passkeys.enabled(),
                 notice: None,
             },
         )

@@ -9,11 +9,14 @@ mod consent;
 mod login;
 mod logout;
 mod notice;
+pub(crate) mod passkey_json;
+mod passkey_sign_in;
 mod second_factor;
 mod setup;
 mod sign_in;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(passkey_sign_in::configure);
     cfg.route(routes::HOME, web::get().to(notice::landing))
         .service(
             web::resource(routes::SETUP)

@@ -39,6 +39,9 @@ struct CodePage<'a> {
     error: Option<&'a str>,
     /// Offered beside the code when the person has passkeys.
     passkeys: bool,
+    /// The code form: for people with an authenticator app (and its
+    /// recovery codes), and whenever passkeys cannot be offered.
+    codes: bool,
 }
 
 #[derive(Template)]
@@ -100,7 +103,7 @@ fn binding(req: &HttpRequest, state: &AppState) -> Option<String> {
 }
 
 /// Who is at the second step for this target, with the name to show.
-async fn awaiting(
+pub(super) async fn awaiting(
     req: &HttpRequest,
     state: &AppState,
     target: &SignInTarget,
@@ -173,7 +176,8 @@ pub async fn show(
                 target: &target,
                 csrf_token: &csrf_token,
                 error: None,
-                passkeys: awaiting.factors.passkeys,
+                passkeys: awaiting.factors.passkeys && state.passkeys.enabled(),
+                codes: awaiting.factors.totp || !state.passkeys.enabled(),
             }
             .render(),
         )?,
@@ -272,7 +276,8 @@ pub async fn submit(
                 target: &target,
                 csrf_token: &form.csrf_token,
                 error: Some(message),
-                passkeys: awaiting.factors.passkeys,
+                passkeys: awaiting.factors.passkeys && state.passkeys.enabled(),
+                codes: awaiting.factors.totp || !state.passkeys.enabled(),
             }
             .render(),
         )

@@ -75,6 +75,7 @@ fn routes() -> Vec<Route> {
         route(M::DELETE, "/users/nobody/roles/admin", "users:write", 404),
         route(M::GET, "/users/nobody/sessions", "users:read", 404),
         route(M::DELETE, "/users/nobody/sessions", "sessions:write", 404),
+        route(M::DELETE, "/users/nobody/factors", "users:write", 404),
         route(M::GET, "/roles", "roles:read", 200),
         with_body(
             M::POST,
@@ -84,6 +85,18 @@ fn routes() -> Vec<Route> {
             422,
         ),
         route(M::DELETE, "/roles/no-such-role", "roles:write", 404),
+        route(
+            M::PUT,
+            "/roles/no-such-role/require-mfa",
+            "roles:write",
+            404,
+        ),
+        route(
+            M::DELETE,
+            "/roles/no-such-role/require-mfa",
+            "roles:write",
+            404,
+        ),
         with_body(
             M::POST,
             "/roles/no-such-role/permissions",
@@ -210,6 +223,9 @@ fn documented_operations() -> Vec<(&'static str, &'static str)> {
         ("/users/{username}/unlock", "post"),
         ("/users/{username}/roles/{role}", "put"),
         ("/users/{username}/roles/{role}", "delete"),
+        ("/users/{username}/factors", "delete"),
+        ("/roles/{name}/require-mfa", "put"),
+        ("/roles/{name}/require-mfa", "delete"),
         ("/users/{username}/sessions", "get"),
         ("/users/{username}/sessions", "delete"),
         ("/roles", "get"),

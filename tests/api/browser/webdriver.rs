@@ -402,6 +402,30 @@ impl Browser {
         }
     }
 
+    /// A Chrome DevTools Protocol command on the current page (chromedriver's
+    /// `goog/cdp/execute`), e.g. `WebAuthn.addVirtualAuthenticator`.
+    pub async fn cdp(&self, command: &str, params: Value) -> Value {
+        self.post(
+            "/goog/cdp/execute",
+            json!({ "cmd": command, "params": params }),
+        )
+        .await
+    }
+
+    /// Runs `script` (a function body; its arguments are `args`) in the
+    /// page and returns what it returns.
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/sync", json!({ "script": script, "args": args }))
+            .await
+    }
+
+    /// Like `execute`, for a script that ends by calling its last argument
+    /// (the callback) with its result.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+            .await
+    }
+
     /// Resizes the window to `width` × `height` CSS pixels (headless: the
     /// viewport follows), for screenshots of a page as phones and desktops
     /// lay it out.

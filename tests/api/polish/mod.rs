@@ -7,7 +7,7 @@
 mod code_exchange;
 mod logs;
 mod pages;
-mod served;
+pub mod served;
 mod static_files;
 mod surface;
 mod wording;

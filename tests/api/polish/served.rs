@@ -71,6 +71,18 @@ impl Served {
     }
 }
 
+impl Served {
+    /// How many log lines so far contain `text`.
+    pub fn lines_containing(&self, text: &str) -> usize {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|line| line.contains(text))
+            .count()
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -6,6 +6,7 @@ mod audience;
 mod authorize_errors;
 mod bounds;
 mod client_ip;
+mod consent_page;
 mod flow;
 mod login;
 mod pkce;

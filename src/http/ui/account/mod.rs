@@ -14,6 +14,7 @@
 
 mod applications;
 mod page;
+mod passkeys;
 mod password;
 mod sessions;
 mod signed_in;
@@ -93,5 +94,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             totp::RECOVERY_CODES,
             web::post().to(totp::renew_recovery_codes),
-        );
+        )
+        .configure(passkeys::configure);
 }
