@@ -68,21 +68,41 @@ pub fn needed<S: AsRef<str>>(
     amr: &[S],
     requested: Option<Level>,
 ) -> Result<Needed, DbError> {
-    let mut level = requested.unwrap_or(Level::Password);
-    if db::second_factors::mfa_required_for(conn, user_id)? {
-        level = level.max(Level::MultiFactor);
-    }
-    if Level::of(amr) >= level {
+    let level = required_level(conn, user_id, requested)?;
+    let reached = Level::of(amr);
+    // The factors are read only when the level is not reached: the common
+    // case (a code issued, a console page) costs one query.
+    if reached >= level {
         return Ok(Needed::Nothing);
     }
-    let factors = enrolled(conn, user_id)?;
-    if !factors.any() {
-        return Ok(Needed::Enrol);
+    Ok(still_needed(level, reached, enrolled(conn, user_id)?))
+}
+
+fn required_level(
+    conn: &mut DbConnection,
+    user_id: &str,
+    requested: Option<Level>,
+) -> Result<Level, DbError> {
+    let level = requested.unwrap_or(Level::Password);
+    Ok(if db::second_factors::mfa_required_for(conn, user_id)? {
+        level.max(Level::MultiFactor)
+    } else {
+        level
+    })
+}
+
+/// What a sign-in that reached `reached` needs to reach `level`, for a
+/// person with `factors`.
+fn still_needed(level: Level, reached: Level, factors: Factors) -> Needed {
+    if reached >= level {
+        Needed::Nothing
+    } else if !factors.any() {
+        Needed::Enrol
+    } else if reached >= level.min(factors.reachable()) {
+        Needed::Nothing
+    } else {
+        Needed::Factor
     }
-    if Level::of(amr) >= level.min(factors.reachable()) {
-        return Ok(Needed::Nothing);
-    }
-    Ok(Needed::Factor)
 }
 
 /// Whether a sign-in that has reached `amr` must wait for a second factor
@@ -94,9 +114,14 @@ pub fn awaited<S: AsRef<str>>(
     amr: &[S],
     requested: Option<Level>,
 ) -> Result<bool, DbError> {
-    let password_only = Level::of(amr) == Level::Password;
-    Ok(password_only && enrolled(conn, user_id)?.any()
-        || needed(conn, user_id, amr, requested)? != Needed::Nothing)
+    let level = required_level(conn, user_id, requested)?;
+    let reached = Level::of(amr);
+    let password_only = reached == Level::Password;
+    if reached >= level && !password_only {
+        return Ok(false);
+    }
+    let factors = enrolled(conn, user_id)?;
+    Ok(password_only && factors.any() || still_needed(level, reached, factors) != Needed::Nothing)
 }
 
 /// A person at the second-step page: the session the browser brought (a
@@ -123,7 +148,8 @@ pub fn awaiting(
         return Ok(None);
     };
     let factors = enrolled(conn, &user.id)?;
-    let needed = match needed(conn, &user.id, &session.amr, requested)? {
+    let level = required_level(conn, &user.id, requested)?;
+    let needed = match still_needed(level, Level::of(&session.amr), factors) {
         // A pending session has not signed in yet: the enrolled factor is
         // asked for even when the level is reached on paper.
         Needed::Nothing if session.pending => Needed::Factor,
